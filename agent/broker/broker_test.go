@@ -1,0 +1,45 @@
+package broker
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/avwatch/avwatch/internal/testbroker"
+	paho "github.com/eclipse/paho.mqtt.golang"
+)
+
+func TestRetainedAndLiveDelivery(t *testing.T) {
+	b, err := Start("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(b.URL()).SetClientID("pub"))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer c.Disconnect(100)
+	if tok := c.Publish("avwatch/box/status", 1, true, "online"); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	s := testbroker.Subscribe(t, b.URL(), "avwatch/#")
+	m := s.WaitFor("retained status", 5*time.Second, func(m []testbroker.Message) bool { return len(m) == 1 })
+	if string(m[0].Payload) != "online" || !m[0].Retained {
+		t.Fatalf("%+v", m[0])
+	}
+	c.Publish("avwatch/box/lobby/alerts", 1, false, "{}").Wait()
+	s.WaitFor("live alert", 5*time.Second, func(m []testbroker.Message) bool { return len(m) == 2 })
+}
+
+func TestPortInUse(t *testing.T) {
+	b, err := Start("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	_, err = Start(b.Addr(), nil)
+	if err == nil || !strings.Contains(err.Error(), "is already in use (another broker?); to publish to it set mqtt.broker: tcp://"+b.Addr()) {
+		t.Fatalf("err = %v", err)
+	}
+}
