@@ -1,0 +1,287 @@
+package avsync
+
+import (
+	"math"
+	"time"
+
+	"github.com/avwatch/avwatch/elements/defect"
+)
+
+// Marker measures the offset from sync test markers: a flash frame or white
+// patch (video) together with a tone burst (audio), as broadcast sync test
+// signals carry, typically one every 1–4 s. Every flash/tone pair is one
+// measurement; a window of bad pairs lasting MinDuration raises av_offset.
+//
+// Video onsets are quantised to frames (the first frame showing the patch);
+// audio onsets are interpolated inside the 5 ms block from how much of the
+// block the tone fills (Goertzel power grows with the square of the filled
+// share), so the audio side adds well under a millisecond of error.
+//
+// Periodic markers are ambiguous by their period: a pair is made with the
+// tone nearest to the previous offset (initially 0), within MaxOffset, so
+// the offset is tracked continuously but only known modulo the period.
+//
+// Not safe for concurrent use; Group serialises it.
+type Marker struct {
+	s   Settings
+	lim limits
+	win window
+
+	// video: Bright baseline (minimum of recent frames) and flash state
+	br      [markerBaseFrames]float64
+	nbr     int
+	inFlash bool
+	vHead   time.Duration
+	vLast   time.Duration
+	vSeen   bool
+
+	// audio: tone state and the onset waiting for its next block
+	toneOn   bool
+	offRun   int // blocks without tone
+	prevTone float64
+	pend     bool
+	pendRT   time.Duration
+	pendDur  time.Duration
+	pendP    float64 // tone power of the first block with tone
+	pendPrev float64 // of the block before it
+	aHead    time.Duration
+	aSeen    bool
+
+	flashes onsets
+	tones   onsets
+
+	ref      float64 // offset the next pair is expected near
+	recent   [3]float64
+	nrecent  int
+	lastPair time.Duration
+	lastFl   time.Duration
+	haveFl   bool
+	est      MarkerEstimate
+}
+
+// MarkerEstimate is the marker detector's latest measurement, for stats.
+type MarkerEstimate struct {
+	// At is the running time of the flash of the last pair.
+	At time.Duration
+	// OffsetMs is the offset of the last pair, positive = audio late.
+	OffsetMs float64
+	// Pairs counts the pairs measured since the start (or reset).
+	Pairs int
+	// PeriodMs is the interval between the last two flashes (0 if one).
+	PeriodMs float64
+	// Present is true while pairs keep coming (one within markerGap).
+	Present bool
+}
+
+const (
+	markerBaseFrames = 16   // Bright baseline: the calmest of the last 16 frames
+	minPatch         = 0.01 // a white patch must cover ≥1% of the picture
+	toneMinPower     = 1e-5 // −47 dBFS mean square: above any noise floor of a test signal
+	toneDominance    = 0.5  // the tone carries at least half the block energy
+	toneGapBlocks    = 10   // 50 ms without tone before a new burst counts
+	markerGap        = 5 * time.Second
+	onsetCap         = 32
+)
+
+// onsets is a small FIFO of onset times with a used flag.
+type onsets struct {
+	t    [onsetCap]time.Duration
+	used [onsetCap]bool
+	head int
+	n    int
+}
+
+func (o *onsets) push(t time.Duration) {
+	if o.n == onsetCap {
+		o.pop()
+	}
+	i := (o.head + o.n) % onsetCap
+	o.t[i], o.used[i] = t, false
+	o.n++
+}
+func (o *onsets) at(i int) (time.Duration, bool) {
+	k := (o.head + i) % onsetCap
+	return o.t[k], o.used[k]
+}
+func (o *onsets) use(i int) { o.used[(o.head+i)%onsetCap] = true }
+func (o *onsets) pop()      { o.head = (o.head + 1) % onsetCap; o.n-- }
+
+// NewMarker returns a marker detector with settings s.
+func NewMarker(s Settings) *Marker {
+	m := &Marker{}
+	m.SetSettings(s)
+	return m
+}
+
+// SetSettings changes the settings; state is kept.
+func (m *Marker) SetSettings(s Settings) {
+	m.s = s
+	m.lim = s.limits()
+	m.win.configure(s.Marker.MinDuration, markerGap)
+}
+
+// Estimate returns the latest pair's measurement.
+func (m *Marker) Estimate() MarkerEstimate { return m.est }
+
+// Active reports whether an av_offset window is open.
+func (m *Marker) Active() bool { return m.win.active() }
+
+// Reset forgets all state, closing an open window at end.
+func (m *Marker) Reset(end time.Duration, out []defect.Event) []defect.Event {
+	out = m.flush(end, out)
+	*m = Marker{s: m.s, lim: m.lim, win: m.win}
+	return out
+}
+
+func (m *Marker) flush(end time.Duration, out []defect.Event) []defect.Event {
+	_, thr := m.lim.bad(m.est.OffsetMs, true)
+	return m.win.flush(end, m.est.OffsetMs, thr, out)
+}
+
+// Finish pairs what can still be paired and closes any open window at end.
+func (m *Marker) Finish(end time.Duration, out []defect.Event) []defect.Event {
+	m.vHead, m.aHead = max(m.vHead, end+m.s.MaxOffset), max(m.aHead, end+m.s.MaxOffset)
+	out = m.pair(out)
+	return m.flush(end, out)
+}
+
+// AddVideo looks for the onset of a white patch in one frame.
+func (m *Marker) AddVideo(f VideoFrame, out []defect.Event) []defect.Event {
+	if f.RT < 0 || !m.s.Marker.Enabled {
+		return out
+	}
+	if m.vSeen && f.RT <= m.vLast {
+		return out
+	}
+	m.vLast = f.RT
+	base := math.Inf(1)
+	for i := 0; i < min(m.nbr, markerBaseFrames); i++ {
+		base = math.Min(base, m.br[i])
+	}
+	if m.nbr > 0 {
+		rise := f.Bright - base
+		switch {
+		case !m.inFlash && rise >= minPatch:
+			m.inFlash = true
+			m.flashes.push(f.RT)
+		case m.inFlash && rise < minPatch/2:
+			m.inFlash = false
+		}
+	}
+	// A patch that stays on would become the baseline and end the
+	// flash: keep the baseline from before the flash while it lasts.
+	if !m.inFlash {
+		m.br[m.nbr%markerBaseFrames] = f.Bright
+		m.nbr++
+		if m.nbr > 1<<30 {
+			m.nbr = markerBaseFrames + m.nbr%markerBaseFrames
+		}
+	}
+	d := f.Duration
+	if d <= 0 {
+		d = time.Millisecond
+	}
+	m.vHead, m.vSeen = f.RT+d, true
+	out = m.pair(out)
+	if m.win.active() && m.vHead-m.lastPair > markerGap {
+		_, thr := m.lim.bad(m.est.OffsetMs, true)
+		out = m.win.stepUnknown(m.vHead, m.est.OffsetMs, thr, out)
+	}
+	m.est.Present = m.est.Pairs > 0 && m.vHead-m.lastPair <= markerGap
+	return out
+}
+
+// AddAudio looks for the onset of a tone burst in one block.
+func (m *Marker) AddAudio(b AudioBlock, out []defect.Event) []defect.Event {
+	if b.RT < 0 || b.Dur <= 0 || !m.s.Marker.Enabled {
+		return out
+	}
+	on := b.Tone >= toneMinPower && b.Tone >= toneDominance*b.Energy
+	if m.pend {
+		// Sub-block onset: the share of a block a tone fills is the
+		// square root of its power relative to a full block.
+		full := b.Tone
+		if !on || full < m.pendP {
+			full = m.pendP // burst shorter than two blocks: the first is the best reference
+		}
+		fFirst := math.Sqrt(math.Min(1, m.pendP/full))
+		fPrev := math.Sqrt(math.Min(1, m.pendPrev/full))
+		t := m.pendRT + time.Duration((1-fFirst-fPrev)*float64(m.pendDur))
+		m.tones.push(t)
+		m.pend = false
+	}
+	switch {
+	case on && !m.toneOn && m.offRun >= toneGapBlocks:
+		m.toneOn, m.offRun = true, 0
+		m.pend, m.pendRT, m.pendDur, m.pendP, m.pendPrev = true, b.RT, b.Dur, b.Tone, m.prevTone
+	case on:
+		m.toneOn, m.offRun = true, 0
+	default:
+		m.toneOn = false
+		m.offRun++
+	}
+	m.prevTone = b.Tone
+	m.aHead, m.aSeen = b.RT+b.Dur, true
+	return m.pair(out)
+}
+
+// pair makes pairs of flashes and tones whose candidates have all arrived:
+// a flash once audio has reached flash+MaxOffset, so the order in which the
+// two threads deliver does not matter.
+func (m *Marker) pair(out []defect.Event) []defect.Event {
+	maxLag := m.s.MaxOffset
+	for m.flashes.n > 0 {
+		f, _ := m.flashes.at(0)
+		if m.aHead < f+maxLag+blockDur*2 {
+			break
+		}
+		m.flashes.pop()
+		best, bestD := -1, math.Inf(1)
+		for i := 0; i < m.tones.n; i++ {
+			t, used := m.tones.at(i)
+			lag := float64(t-f) / float64(time.Millisecond)
+			if used || math.Abs(lag) > float64(maxLag)/float64(time.Millisecond) {
+				continue
+			}
+			if d := math.Abs(lag - m.ref); d < bestD {
+				best, bestD = i, d
+			}
+		}
+		if m.haveFl {
+			m.est.PeriodMs = float64(f-m.lastFl) / float64(time.Millisecond)
+		}
+		m.lastFl, m.haveFl = f, true
+		if best < 0 {
+			continue // a flash without tone: a lost marker or a bright picture
+		}
+		t, _ := m.tones.at(best)
+		m.tones.use(best)
+		out = m.measured(f, float64(t-f)/float64(time.Millisecond), out)
+	}
+	// Tones too old to pair with any flash still to come are dropped.
+	for m.tones.n > 0 {
+		t, _ := m.tones.at(0)
+		if m.vHead < t+maxLag+time.Second/10 {
+			break
+		}
+		m.tones.pop()
+	}
+	return out
+}
+
+func (m *Marker) measured(at time.Duration, offsetMs float64, out []defect.Event) []defect.Event {
+	m.est.At, m.est.OffsetMs = at, offsetMs
+	m.est.Pairs++
+	m.est.Present = true
+	m.lastPair = at
+	m.recent[m.nrecent%3] = offsetMs
+	m.nrecent++
+	// Expect the next pair near the median of the last three, so one
+	// mis-paired marker does not drag the tracking away.
+	m.ref = offsetMs
+	if m.nrecent >= 3 {
+		m.ref = median3(m.recent, 3)
+	}
+	bad, thr := m.lim.bad(offsetMs, m.win.active())
+	return m.win.step(at, bad, offsetMs, thr, out)
+}

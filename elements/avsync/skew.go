@@ -1,0 +1,218 @@
+package avsync
+
+import (
+	"math"
+	"time"
+
+	"github.com/avwatch/avwatch/elements/defect"
+)
+
+// Skew watches the relation between the two streams' timestamps, without
+// looking at content.
+//
+// What it observes: the running time reached by each stream (end of its
+// latest buffer) at the moments buffers arrive. R = audio head − video head,
+// sampled at every buffer of either stream. In a live pipeline both heads
+// track the clock, so R is the difference of the two streams' latencies and
+// is steady; in as-fast-as-possible file QC the heads advance as the
+// demuxer interleaves the file and the queues let them, so R is steady
+// too, but jitters by up to the queue depth. Either way the arrival clock
+// itself is never used: only how the two running times progress relative
+// to each other.
+//
+// What it detects: a change of R from its baseline (the median of R over
+// the first seconds after start or reset), as the median over 250 ms ticks:
+//   - one stream's timestamps jump (an encoder or multiplexer restart of one
+//     elementary stream): R steps by the jump;
+//   - one stream's timestamps drift against the other's (two clocks): R ramps;
+//   - one stream's timestamps stall, or its buffers stop, while the other
+//     flows: R grows at 1 s/s (video stalled: positive, "audio late";
+//     audio stalled: negative).
+//
+// Positive = audio timestamps ahead of where they were relative to video =
+// audio will be presented late.
+//
+// What it cannot detect: an offset present from the start (the baseline
+// absorbs it) or baked into the content with consistent timestamps — the
+// marker and correlation detectors measure those; and, in file QC, changes
+// smaller than the queue jitter it saw while learning the baseline (the
+// limits are widened by twice that jitter, reported as MarginMs). A
+// timestamp jump written into a file that was then muxed by timestamp
+// shows as a gap in one stream and no change of R; recordings of live
+// transport streams (muxed in arrival order) keep the jump visible.
+//
+// Not safe for concurrent use; Group serialises it.
+type Skew struct {
+	s   Settings
+	lim limits
+	win window
+
+	vHead, aHead time.Duration
+	vSeen, aSeen bool
+	now          time.Duration // progress clock: the furthest head
+	started      bool
+	start        time.Duration // now at the first sample with both streams
+
+	tickEnd time.Duration
+	samp    [skewSamples]float64
+	ns      int
+
+	base   [skewBaseTicks]float64
+	nb     int
+	r0     float64
+	margin float64
+	ready  bool
+
+	est     SkewEstimate
+	stopped bool
+}
+
+// SkewEstimate is the skew detector's state, for stats.
+type SkewEstimate struct {
+	At time.Duration
+	// SkewMs is the latest tick's change of R from its baseline,
+	// positive = audio late.
+	SkewMs float64
+	// MarginMs is the jitter allowance added to the limits.
+	MarginMs float64
+	// Ready is false while the baseline is being learnt.
+	Ready bool
+}
+
+const (
+	skewTick      = 250 * time.Millisecond
+	skewWarmup    = time.Second // queues filling at start are not the steady state
+	skewBaseTicks = 12          // 3 s of baseline
+	skewSamples   = 256         // samples kept per tick (more are thinned)
+)
+
+// NewSkew returns a timestamp-skew detector with settings s.
+func NewSkew(s Settings) *Skew {
+	k := &Skew{}
+	k.SetSettings(s)
+	return k
+}
+
+// SetSettings changes the settings; the baseline is kept.
+func (k *Skew) SetSettings(s Settings) {
+	k.s = s
+	k.lim = s.limits()
+	k.win.configure(s.Timestamp.MinDuration, 0)
+}
+
+// Estimate returns the current skew.
+func (k *Skew) Estimate() SkewEstimate { return k.est }
+
+// Active reports whether an av_offset window is open.
+func (k *Skew) Active() bool { return k.win.active() }
+
+// Reset forgets the baseline (new segment, flush), closing an open window.
+func (k *Skew) Reset(out []defect.Event) []defect.Event {
+	out = k.Finish(out)
+	*k = Skew{s: k.s, lim: k.lim, win: k.win}
+	return out
+}
+
+// Finish closes an open window at the current progress (end of stream).
+func (k *Skew) Finish(out []defect.Event) []defect.Event {
+	_, thr := k.lim.bad(k.est.SkewMs, true)
+	return k.win.flush(k.now, k.est.SkewMs, thr, out)
+}
+
+// Stop ends skew checking until Reset: after one stream's EOS the other
+// running on is not a skew.
+func (k *Skew) Stop() { k.stopped = true }
+
+// AddVideo notes that video has reached running time end (its latest
+// buffer's PTS+duration in running time).
+func (k *Skew) AddVideo(end time.Duration, out []defect.Event) []defect.Event {
+	if end < 0 {
+		return out
+	}
+	k.vHead, k.vSeen = end, true
+	return k.sample(out)
+}
+
+// AddAudio notes that audio has reached running time end.
+func (k *Skew) AddAudio(end time.Duration, out []defect.Event) []defect.Event {
+	if end < 0 {
+		return out
+	}
+	k.aHead, k.aSeen = end, true
+	return k.sample(out)
+}
+
+func (k *Skew) sample(out []defect.Event) []defect.Event {
+	if !k.vSeen || !k.aSeen || !k.s.Timestamp.Enabled || k.stopped {
+		return out
+	}
+	now := max(k.vHead, k.aHead)
+	if !k.started {
+		k.start, k.now, k.started = now, now, true
+		k.tickEnd = now + skewTick
+	}
+	if now > k.now {
+		k.now = now
+	}
+	r := float64(k.aHead-k.vHead) / float64(time.Millisecond)
+	if k.ns < skewSamples {
+		k.samp[k.ns] = r
+		k.ns++
+	} else {
+		k.samp[k.ns%skewSamples] = r // a flood of tiny buffers: keep the newest
+		k.ns++
+	}
+	for k.now >= k.tickEnd {
+		at := k.tickEnd - skewTick
+		k.tickEnd += skewTick
+		if k.ns == 0 {
+			continue
+		}
+		med := medianInPlace(k.samp[:min(k.ns, skewSamples)])
+		k.ns = 0
+		out = k.tick(at, med, out)
+	}
+	return out
+}
+
+func (k *Skew) tick(at time.Duration, med float64, out []defect.Event) []defect.Event {
+	if !k.ready {
+		if at < k.start+skewWarmup {
+			return out
+		}
+		k.base[k.nb] = med
+		k.nb++
+		if k.nb < skewBaseTicks {
+			return out
+		}
+		b := k.base
+		k.r0 = medianInPlace(b[:])
+		for _, v := range k.base {
+			k.margin = math.Max(k.margin, 2*math.Abs(v-k.r0))
+		}
+		k.ready = true
+	}
+	skew := med - k.r0
+	k.est = SkewEstimate{At: at, SkewMs: skew, MarginMs: k.margin, Ready: true}
+	l := limits{k.lim.early + k.margin, k.lim.late + k.margin}
+	bad, thr := l.bad(skew, k.win.active())
+	return k.win.step(at, bad, skew, thr, out)
+}
+
+// medianInPlace sorts x (small) and returns its median.
+func medianInPlace(x []float64) float64 {
+	for i := 1; i < len(x); i++ { // insertion sort: ≤256 values, no allocation
+		v := x[i]
+		j := i - 1
+		for j >= 0 && x[j] > v {
+			x[j+1] = x[j]
+			j--
+		}
+		x[j+1] = v
+	}
+	n := len(x)
+	if n%2 == 1 {
+		return x[n/2]
+	}
+	return (x[n/2-1] + x[n/2]) / 2
+}
