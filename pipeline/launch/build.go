@@ -108,7 +108,7 @@ func Build(reg Registry, in Input) (Plan, error) {
 		decodeVideo(reg, in, &p)
 	}
 	if in.Media.Audio {
-		p.Audio = AudioPad + " ! audioconvert"
+		p.Audio = AudioPad + " ! queue ! audioconvert"
 	}
 	parts := []string{p.Source + " ! " + p.Decode}
 	if p.Video != "" {
@@ -119,6 +119,15 @@ func Build(reg Registry, in Input) (Plan, error) {
 	}
 	p.Launch = strings.Join(parts, " ")
 	return p, nil
+}
+
+// SourceFragment is the {source} piece alone: what a probe runs in front of
+// decodebin3 to learn which streams a source carries.
+func SourceFragment(in Input) (string, error) {
+	if in.RTSPLatencyMs == 0 {
+		in.RTSPLatencyMs = 200
+	}
+	return sourceFragment(in)
 }
 
 func sourceFragment(in Input) (string, error) {
@@ -155,7 +164,10 @@ func sourceFragment(in Input) (string, error) {
 // memory), p.Decode's caps when a decoder is named, and the choice fields.
 func decodeVideo(reg Registry, in Input, p *Plan) {
 	c := in.Media.Codec
-	tail := "videoconvert"
+	// A queue per branch: the analyser runs in its own thread, so the
+	// decoder never waits for it, and a live sink (sync=true) has the
+	// buffering its processing deadline asks for.
+	tail := "queue ! videoconvert"
 	explicit := func(dec, convert string) {
 		ci := codecs[c]
 		p.Decode = fmt.Sprintf("decodebin3 name=%s caps=%s", DecodeName, Quote(ci.caps+";audio/x-raw(ANY)"))
@@ -244,7 +256,7 @@ func decodeVideo(reg Registry, in Input, p *Plan) {
 			if _, any := ProfileFamily(reg, in.Families, prof, Unknown); any {
 				software(fmt.Sprintf("hwaccel %s: no %s decoder on this box; decoding in software", prof, c))
 			} else {
-				software(installHint(in.Families, prof) + "; decoding in software")
+				software(InstallHint(in.Families, prof) + "; decoding in software")
 			}
 		}
 	}
@@ -262,7 +274,7 @@ func buildTest(in Input, p Plan) Plan {
 		if t.DurationS > 0 {
 			nb = fmt.Sprintf(" num-buffers=%d", int(math.Ceil(t.DurationS*float64(t.FPS))))
 		}
-		p.Video = fmt.Sprintf("videotestsrc is-live=%s pattern=%s%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert",
+		p.Video = fmt.Sprintf("videotestsrc is-live=%s pattern=%s%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! queue ! videoconvert",
 			live, t.Pattern, nb, t.Width, t.Height, t.FPS)
 		parts = append(parts, p.Video+" ! "+in.VideoQC+" ! "+p.Sink)
 	}
@@ -273,7 +285,7 @@ func buildTest(in Input, p Plan) Plan {
 		}
 		// 1 kHz at 0.1 (-20 dBFS peak) sits near -21 LUFS: inside the
 		// default loudness window, so a test stream is clean.
-		p.Audio = fmt.Sprintf("audiotestsrc is-live=%s wave=sine freq=1000 volume=0.1 samplesperbuffer=1024%s ! audio/x-raw,rate=48000,channels=2 ! audioconvert", live, nb)
+		p.Audio = fmt.Sprintf("audiotestsrc is-live=%s wave=sine freq=1000 volume=0.1 samplesperbuffer=1024%s ! audio/x-raw,rate=48000,channels=2 ! queue ! audioconvert", live, nb)
 		parts = append(parts, p.Audio+" ! "+in.AudioQC+" ! "+p.Sink)
 	}
 	p.Launch = strings.Join(parts, " ")

@@ -69,6 +69,27 @@ func CodecFromCaps(caps string) Codec {
 	if i := strings.IndexByte(name, '('); i >= 0 { // video/x-raw(memory:…)
 		name = name[:i]
 	}
+	if name == "application/x-rtp" { // RTSP before depayloading: the SDP's encoding name
+		switch strings.ToUpper(capsField(rest, "encoding-name")) {
+		case "H264":
+			return H264
+		case "H265":
+			return H265
+		case "AV1":
+			return AV1
+		case "VP9":
+			return VP9
+		case "VP8":
+			return VP8
+		case "MP4V-ES":
+			return MPEG4
+		case "MPV":
+			return MPEG2
+		case "JPEG":
+			return MJPEG
+		}
+		return Unknown
+	}
 	switch name {
 	case "video/x-h264":
 		return H264
@@ -91,6 +112,32 @@ func CodecFromCaps(caps string) Codec {
 		return MPEG2
 	}
 	return Unknown
+}
+
+// capsField returns a field's value from the rest of a caps string
+// ("a=(string)x, b=y"), without type and quotes.
+func capsField(rest, field string) string {
+	for _, f := range strings.Split(rest, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(f), "=")
+		if !ok || k != field {
+			continue
+		}
+		if i := strings.IndexByte(v, ')'); strings.HasPrefix(v, "(") && i > 0 {
+			v = v[i+1:]
+		}
+		return strings.Trim(v, `"`)
+	}
+	return ""
+}
+
+// RTPMedia returns the media field of RTP caps ("video", "audio"), "" for
+// other caps.
+func RTPMedia(caps string) string {
+	name, rest, _ := strings.Cut(caps, ",")
+	if strings.TrimSpace(name) != "application/x-rtp" {
+		return ""
+	}
+	return capsField(rest, "media")
 }
 
 // SoftwareDecoder returns the best software decoder for c present in reg.
@@ -281,8 +328,8 @@ func HardwareElements(fams []Family) map[string]bool {
 	return out
 }
 
-// installHint returns the hint for an explicit profile with nothing present.
-func installHint(fams []Family, p Profile) string {
+// InstallHint returns the hint for an explicit profile with nothing present.
+func InstallHint(fams []Family, p Profile) string {
 	var hints, names []string
 	for _, f := range fams {
 		if f.Profile == p {

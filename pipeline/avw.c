@@ -1,0 +1,395 @@
+#include "avw.h"
+#include <string.h>
+
+/* ---- registry ---- */
+
+int avw_has_factory(const char *name) {
+	GstPluginFeature *f = gst_registry_lookup_feature(gst_registry_get(), name);
+	if (f == NULL) return 0;
+	int ok = GST_IS_ELEMENT_FACTORY(f);
+	gst_object_unref(f);
+	return ok;
+}
+
+int avw_get_rank(const char *name) {
+	GstPluginFeature *f = gst_registry_lookup_feature(gst_registry_get(), name);
+	if (f == NULL) return -1;
+	int r = (int)gst_plugin_feature_get_rank(f);
+	gst_object_unref(f);
+	return r;
+}
+
+void avw_set_rank(const char *name, int rank) {
+	GstPluginFeature *f = gst_registry_lookup_feature(gst_registry_get(), name);
+	if (f == NULL) return;
+	gst_plugin_feature_set_rank(f, (guint)rank);
+	gst_object_unref(f);
+}
+
+// avw_best_decoder returns the decoder decodebin3 would pick for caps: the
+// highest-ranked decoder factory (rank ≥ marginal) whose sink accepts them.
+char *avw_best_decoder(const char *caps_str) {
+	GstCaps *caps = gst_caps_from_string(caps_str);
+	if (caps == NULL) return NULL;
+	GList *all = gst_element_factory_list_get_elements(GST_ELEMENT_FACTORY_TYPE_DECODER, GST_RANK_MARGINAL);
+	GList *ok = gst_element_factory_list_filter(all, caps, GST_PAD_SINK, FALSE);
+	ok = g_list_sort(ok, gst_plugin_feature_rank_compare_func);
+	char *out = NULL;
+	for (GList *l = ok; l != NULL && out == NULL; l = l->next) {
+		const char *klass = gst_element_factory_get_metadata(GST_ELEMENT_FACTORY(l->data), GST_ELEMENT_METADATA_KLASS);
+		if (klass != NULL && strstr(klass, "Video") != NULL)
+			out = g_strdup(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(l->data)));
+	}
+	gst_plugin_feature_list_free(ok);
+	gst_plugin_feature_list_free(all);
+	gst_caps_unref(caps);
+	return out;
+}
+
+char *avw_factory_klass(const char *name) {
+	GstElementFactory *f = gst_element_factory_find(name);
+	if (f == NULL) return NULL;
+	char *k = g_strdup(gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS));
+	gst_object_unref(f);
+	return k;
+}
+
+char *avw_version(void) { return gst_version_string(); }
+
+/* ---- parsing ---- */
+
+static gint live_pipelines;
+
+static void pipeline_gone(gpointer data, GObject *obj) { g_atomic_int_add(&live_pipelines, -1); }
+
+int avw_live_pipelines(void) { return g_atomic_int_get(&live_pipelines); }
+
+GstElement *avw_parse(const char *desc, char **err, char **missing, int *code) {
+	GError *e = NULL;
+	GstParseContext *ctx = gst_parse_context_new();
+	GstElement *el = gst_parse_launch_full(desc, ctx, GST_PARSE_FLAG_FATAL_ERRORS, &e);
+	if (e != NULL) {
+		*err = g_strdup(e->message);
+		*code = e->code;
+		gchar **m = gst_parse_context_get_missing_elements(ctx);
+		if (m != NULL) {
+			*missing = g_strjoinv(",", m);
+			g_strfreev(m);
+		}
+		g_error_free(e);
+		if (el != NULL) gst_object_unref(gst_object_ref_sink(el));
+		gst_parse_context_free(ctx);
+		return NULL;
+	}
+	gst_parse_context_free(ctx);
+	if (el == NULL) {
+		*err = g_strdup("empty pipeline");
+		return NULL;
+	}
+	gst_object_ref_sink(el);
+	if (!GST_IS_PIPELINE(el)) {
+		GstElement *p = gst_pipeline_new(NULL);
+		gst_bin_add(GST_BIN(p), el); // the bin takes its own reference
+		gst_object_unref(el);
+		el = p;
+		gst_object_ref_sink(el);
+	}
+	g_atomic_int_add(&live_pipelines, 1);
+	g_object_weak_ref(G_OBJECT(el), pipeline_gone, NULL);
+	return el;
+}
+
+typedef void (*avw_visit)(GstElement *e, gpointer data);
+
+// visit calls fn on every element inside bin, recursively.
+static void visit(GstElement *bin, avw_visit fn, gpointer data) {
+	GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
+	GValue v = G_VALUE_INIT;
+	gboolean done = FALSE;
+	while (!done) {
+		switch (gst_iterator_next(it, &v)) {
+		case GST_ITERATOR_OK:
+			fn(GST_ELEMENT(g_value_get_object(&v)), data);
+			g_value_reset(&v);
+			break;
+		case GST_ITERATOR_RESYNC:
+			gst_iterator_resync(it);
+			break;
+		default:
+			done = TRUE;
+		}
+	}
+	g_value_unset(&v);
+	gst_iterator_free(it);
+}
+
+static const char *factory_name(GstElement *e) {
+	GstElementFactory *f = gst_element_get_factory(e);
+	return f ? gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)) : "";
+}
+
+static void inventory_one(GstElement *e, gpointer data) {
+	g_string_append_printf((GString *)data, "%s=%s\n", factory_name(e), GST_ELEMENT_NAME(e));
+}
+
+char *avw_inventory(GstElement *pipeline) {
+	GString *s = g_string_new(NULL);
+	visit(pipeline, inventory_one, s);
+	return g_string_free(s, FALSE);
+}
+
+/* ---- properties ---- */
+
+static char *deserialize(GstElement *e, const char *prop, const char *value, GValue *v) {
+	GParamSpec *ps = g_object_class_find_property(G_OBJECT_GET_CLASS(e), prop);
+	if (ps == NULL)
+		return g_strdup_printf("%s has no property \"%s\" (gst-inspect-1.0 %s lists them)", GST_ELEMENT_NAME(e), prop, factory_name(e));
+	if (!(ps->flags & G_PARAM_WRITABLE) || (ps->flags & G_PARAM_CONSTRUCT_ONLY))
+		return g_strdup_printf("%s property \"%s\" cannot be set", GST_ELEMENT_NAME(e), prop);
+	g_value_init(v, ps->value_type);
+	if (!gst_value_deserialize(v, value)) {
+		g_value_unset(v);
+		return g_strdup_printf("%s property \"%s\": %s is not a valid %s", GST_ELEMENT_NAME(e), prop, value, g_type_name(ps->value_type));
+	}
+	if (g_param_value_validate(ps, v)) {
+		g_value_unset(v);
+		return g_strdup_printf("%s property \"%s\": %s is out of range", GST_ELEMENT_NAME(e), prop, value);
+	}
+	return NULL;
+}
+
+char *avw_check_prop(GstElement *e, const char *prop, const char *value) {
+	GValue v = G_VALUE_INIT;
+	char *err = deserialize(e, prop, value, &v);
+	if (err == NULL) g_value_unset(&v);
+	return err;
+}
+
+char *avw_set_prop(GstElement *e, const char *prop, const char *value) {
+	GValue v = G_VALUE_INIT;
+	char *err = deserialize(e, prop, value, &v);
+	if (err != NULL) return err;
+	g_object_set_property(G_OBJECT(e), prop, &v);
+	g_value_unset(&v);
+	return NULL;
+}
+
+typedef struct {
+	const char *key;
+	GPtrArray *out;
+} find_ctx;
+
+static void find_factory(GstElement *e, gpointer data) {
+	find_ctx *c = data;
+	if (strcmp(factory_name(e), c->key) == 0) g_ptr_array_add(c->out, gst_object_ref(e));
+}
+
+GstElement **avw_find(GstElement *pipeline, const char *key) {
+	GPtrArray *out = g_ptr_array_new();
+	GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), key);
+	if (e != NULL) {
+		g_ptr_array_add(out, e);
+	} else {
+		find_ctx c = {key, out};
+		visit(pipeline, find_factory, &c);
+	}
+	g_ptr_array_add(out, NULL);
+	return (GstElement **)g_ptr_array_free(out, FALSE);
+}
+
+void avw_free_found(GstElement **found) {
+	for (GstElement **p = found; *p != NULL; p++) gst_object_unref(*p);
+	g_free(found);
+}
+
+/* ---- instances ---- */
+
+avw_inst *avw_inst_new(GstElement *pipeline) {
+	avw_inst *in = g_new0(avw_inst, 1);
+	in->pipeline = pipeline; // owns the caller's reference
+	in->bus = gst_element_get_bus(pipeline);
+	in->last_pts[0] = in->last_pts[1] = -1;
+	return in;
+}
+
+typedef struct {
+	gint64 *count;
+	gint64 *pts;
+} probe_ctx;
+
+static GstPadProbeReturn count_cb(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
+	probe_ctx *c = data;
+	GstClockTime pts = GST_CLOCK_TIME_NONE;
+	gint n = 1;
+	if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+		pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+	} else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+		GstBufferList *l = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+		n = gst_buffer_list_length(l);
+		if (n > 0) pts = GST_BUFFER_PTS(gst_buffer_list_get(l, 0));
+	}
+	__atomic_add_fetch(c->count, n, __ATOMIC_RELAXED);
+	if (GST_CLOCK_TIME_IS_VALID(pts)) __atomic_store_n(c->pts, (gint64)pts, __ATOMIC_RELAXED);
+	return GST_PAD_PROBE_OK;
+}
+
+static void probe_pad(avw_inst *in, GstElement *e, int kind) {
+	GstPad *pad = gst_element_get_static_pad(e, "sink");
+	if (pad == NULL) return;
+	probe_ctx *c = g_new0(probe_ctx, 1);
+	c->count = &in->buffers[kind];
+	c->pts = &in->last_pts[kind];
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, count_cb, c, g_free);
+	gst_object_unref(pad);
+	in->analysers[kind]++;
+}
+
+static void probe_analyser(GstElement *e, gpointer data) {
+	avw_inst *in = data;
+	const char *f = factory_name(e), *n = GST_ELEMENT_NAME(e);
+	if (strcmp(f, "videoqc") == 0 || g_str_has_prefix(n, "videoqc"))
+		probe_pad(in, e, AVW_VIDEO);
+	else if (strcmp(f, "audioqc") == 0 || g_str_has_prefix(n, "audioqc"))
+		probe_pad(in, e, AVW_AUDIO);
+}
+
+static void probe_sink(GstElement *e, gpointer data) {
+	if (GST_OBJECT_FLAG_IS_SET(e, GST_ELEMENT_FLAG_SINK) && !GST_IS_BIN(e)) probe_pad(data, e, AVW_VIDEO);
+}
+
+// avw_inst_probe counts buffers entering the analysers (videoqc/audioqc, or
+// elements named so); without any, at the sinks. Returns the pads probed.
+int avw_inst_probe(avw_inst *in) {
+	visit(in->pipeline, probe_analyser, in);
+	if (in->analysers[0] + in->analysers[1] == 0) visit(in->pipeline, probe_sink, in);
+	return in->analysers[0] + in->analysers[1];
+}
+
+int avw_inst_set_state(avw_inst *in, int state) { return gst_element_set_state(in->pipeline, (GstState)state); }
+
+void avw_inst_free(avw_inst *in) {
+	gst_element_set_state(in->pipeline, GST_STATE_NULL);
+	gst_bus_set_flushing(in->bus, TRUE); // drops queued messages and their refs
+	gst_object_unref(in->bus);
+	gst_object_unref(in->pipeline);
+	g_free(in);
+}
+
+gint64 avw_inst_buffers(avw_inst *in, int kind) { return __atomic_load_n(&in->buffers[kind], __ATOMIC_RELAXED); }
+gint64 avw_inst_last_pts(avw_inst *in, int kind) { return __atomic_load_n(&in->last_pts[kind], __ATOMIC_RELAXED); }
+
+gint64 avw_inst_position(avw_inst *in) {
+	gint64 p = -1;
+	if (!gst_element_query_position(in->pipeline, GST_FORMAT_TIME, &p)) return -1;
+	return p;
+}
+
+gint64 avw_inst_duration(avw_inst *in) {
+	gint64 d = -1;
+	if (!gst_element_query_duration(in->pipeline, GST_FORMAT_TIME, &d)) return -1;
+	return d;
+}
+
+static void find_decoder(GstElement *e, gpointer data) {
+	char **out = data;
+	if (*out != NULL) return;
+	GstElementFactory *f = gst_element_get_factory(e);
+	if (f == NULL) return;
+	const char *k = gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS);
+	if (k != NULL && strstr(k, "Decoder") != NULL && strstr(k, "Video") != NULL)
+		*out = g_strdup(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)));
+}
+
+char *avw_inst_video_decoder(avw_inst *in) {
+	char *out = NULL;
+	visit(in->pipeline, find_decoder, &out);
+	return out;
+}
+
+GstMessage *avw_inst_pop(avw_inst *in, gint64 timeout_ns) {
+	return gst_bus_timed_pop_filtered(in->bus, (GstClockTime)timeout_ns,
+		GST_MESSAGE_ERROR | GST_MESSAGE_WARNING | GST_MESSAGE_EOS | GST_MESSAGE_ELEMENT |
+		GST_MESSAGE_STATE_CHANGED | GST_MESSAGE_STREAM_COLLECTION);
+}
+
+/* ---- messages ---- */
+
+void avw_msg_read(GstMessage *m, avw_msg *out) {
+	memset(out, 0, sizeof(*out));
+	out->type = GST_MESSAGE_TYPE(m);
+	GstObject *src = GST_MESSAGE_SRC(m);
+	if (src != NULL) {
+		out->src = g_strdup(GST_OBJECT_NAME(src));
+		out->from_top = GST_IS_PIPELINE(src) && GST_OBJECT_PARENT(src) == NULL;
+		GString *o = g_string_new(NULL);
+		GstObject *p = gst_object_ref(src);
+		while (p != NULL) {
+			if (GST_IS_ELEMENT(p) && GST_OBJECT_PARENT(p) != NULL) {
+				GstElementFactory *f = gst_element_get_factory(GST_ELEMENT(p));
+				if (f != NULL)
+					g_string_append_printf(o, "%s|%s\n", gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)),
+						gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS));
+			}
+			GstObject *parent = gst_object_get_parent(p);
+			gst_object_unref(p);
+			p = parent;
+		}
+		out->origin = g_string_free(o, FALSE);
+	}
+	switch (GST_MESSAGE_TYPE(m)) {
+	case GST_MESSAGE_ERROR:
+	case GST_MESSAGE_WARNING: {
+		GError *e = NULL;
+		gchar *dbg = NULL;
+		if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR)
+			gst_message_parse_error(m, &e, &dbg);
+		else
+			gst_message_parse_warning(m, &e, &dbg);
+		out->text = g_strdup(e ? e->message : "");
+		out->debug = dbg;
+		if (e) g_error_free(e);
+		break;
+	}
+	case GST_MESSAGE_STATE_CHANGED: {
+		GstState o, n;
+		gst_message_parse_state_changed(m, &o, &n, NULL);
+		out->old_state = o;
+		out->new_state = n;
+		break;
+	}
+	case GST_MESSAGE_STREAM_COLLECTION: {
+		GstStreamCollection *c = NULL;
+		gst_message_parse_stream_collection(m, &c);
+		GString *s = g_string_new(NULL);
+		if (c != NULL) {
+			guint n = gst_stream_collection_get_size(c);
+			for (guint i = 0; i < n; i++) {
+				GstStream *st = gst_stream_collection_get_stream(c, i);
+				GstStreamType t = gst_stream_get_stream_type(st);
+				GstCaps *caps = gst_stream_get_caps(st);
+				gchar *cs = caps ? gst_caps_to_string(caps) : g_strdup("");
+				const char *kind = (t & GST_STREAM_TYPE_VIDEO) ? "video" : (t & GST_STREAM_TYPE_AUDIO) ? "audio" : "other";
+				g_string_append_printf(s, "%s|%s\n", kind, cs);
+				g_free(cs);
+				if (caps) gst_caps_unref(caps);
+			}
+			gst_object_unref(c);
+		}
+		out->streams = g_string_free(s, FALSE);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void avw_msg_clear(avw_msg *m) {
+	g_free(m->src);
+	g_free(m->origin);
+	g_free(m->text);
+	g_free(m->debug);
+	g_free(m->streams);
+	memset(m, 0, sizeof(*m));
+}
+
+void avw_msg_unref(GstMessage *m) { gst_message_unref(m); }

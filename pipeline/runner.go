@@ -1,0 +1,647 @@
+package pipeline
+
+/*
+#include <stdlib.h>
+#include "avw.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/avwatch/avwatch/elements/defect"
+	"github.com/avwatch/avwatch/elements/message"
+	"github.com/avwatch/avwatch/pipeline/event"
+	"github.com/avwatch/avwatch/pipeline/launch"
+)
+
+// Options tune the runner. The zero value of a field means its default.
+type Options struct {
+	// BackoffMin and BackoffMax bound the delay before restarting a live
+	// source: it doubles from min to max and resets once a run stayed
+	// healthy for HealthyAfter. Defaults 1 s, 30 s, 1 min.
+	BackoffMin, BackoffMax, HealthyAfter time.Duration
+	// ProbeTimeout bounds the wait for a source's stream list. Default 10 s.
+	ProbeTimeout time.Duration
+	// StallRestart: a live pipeline that has delivered nothing for
+	// StallTimeout + StallRestart is torn down and restarted (a camera that
+	// hangs without an error). Default: the spec's StallTimeout.
+	StallRestart time.Duration
+	// StatsInterval is how often the runner emits its own stats event
+	// (Element "pipeline"): frames, fps, position. Default 1 s; <0 never.
+	StatsInterval time.Duration
+	// Once ends the stream at its first error or EOS without restarting,
+	// even for live sources (avwatch check).
+	Once bool
+	// Families replaces the hardware table (tests).
+	Families []launch.Family
+	// Poll is the bus poll interval, the watchdog's resolution. Default 100 ms.
+	Poll time.Duration
+}
+
+// DefaultOptions are the options Start uses.
+func DefaultOptions() Options { return Options{}.withDefaults(0) }
+
+func (o Options) withDefaults(stall time.Duration) Options {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&o.BackoffMin, time.Second)
+	def(&o.BackoffMax, 30*time.Second)
+	def(&o.HealthyAfter, time.Minute)
+	def(&o.ProbeTimeout, 10*time.Second)
+	def(&o.StallRestart, stall)
+	def(&o.StatsInterval, time.Second)
+	def(&o.Poll, 100*time.Millisecond)
+	if o.Families == nil {
+		o.Families = launch.Families
+	}
+	return o
+}
+
+// DefaultStallTimeout is used when a Spec leaves StallTimeout zero.
+const DefaultStallTimeout = 5 * time.Second
+
+// Start starts a stream with DefaultOptions. It matches event.Starter.
+func Start(ctx context.Context, spec event.Spec) (event.Stream, error) {
+	return StartWith(ctx, spec, Options{})
+}
+
+// NewStarter returns an event.Starter using o (e.g. short backoffs in tests).
+func NewStarter(o Options) event.Starter {
+	return func(ctx context.Context, spec event.Spec) (event.Stream, error) { return StartWith(ctx, spec, o) }
+}
+
+// StartWith starts a stream. Errors in the spec (a bad source, a pipeline
+// that does not parse) are returned; everything that happens once it runs
+// (source down, decoder failure, EOS) arrives as events.
+func StartWith(ctx context.Context, spec event.Spec, o Options) (event.Stream, error) {
+	if err := Init(); err != nil {
+		return nil, err
+	}
+	if spec.StallTimeout <= 0 {
+		spec.StallTimeout = DefaultStallTimeout
+	}
+	o = o.withDefaults(spec.StallTimeout)
+	r := &stream{
+		spec:   spec,
+		opts:   o,
+		events: make(chan event.Event, 64),
+		done:   make(chan struct{}),
+		props:  map[string]string{},
+		hw:     launch.HardwareElements(o.Families),
+	}
+	for k, v := range spec.Properties {
+		r.props[k] = v
+	}
+	var err error
+	if r.profile, err = launch.ParseProfile(spec.HWAccel); err != nil {
+		return nil, err
+	}
+	switch {
+	case spec.Source != "" && spec.Pipeline != "" && !launch.IsTemplate(spec.Pipeline):
+		return nil, fmt.Errorf("stream %q: give a source or a pipeline, not both (a pipeline may use {source} and {decode} to build on the source)", spec.Name)
+	case spec.Source == "" && spec.Pipeline == "":
+		return nil, fmt.Errorf("stream %q: no source and no pipeline", spec.Name)
+	case spec.Source == "" && launch.IsTemplate(spec.Pipeline):
+		return nil, fmt.Errorf("stream %q: the pipeline uses placeholders like {source} but the stream has no source", spec.Name)
+	}
+	if spec.Source != "" {
+		src, err := launch.ParseSource(spec.Source)
+		if err != nil {
+			return nil, err
+		}
+		if src.Kind == launch.File {
+			if err := checkFile(src.Path); err != nil {
+				return nil, err
+			}
+		}
+		r.src = &src
+	} else if err := checkUserPipeline(spec.Pipeline); err != nil {
+		return nil, err
+	}
+	ctx, r.cancel = context.WithCancel(ctx)
+	go r.run(ctx)
+	return r, nil
+}
+
+func checkFile(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("source %s: %w", path, unwrapPathError(err))
+	case st.IsDir():
+		return fmt.Errorf("source %s: is a directory, not a media file", path)
+	case st.Size() == 0:
+		return fmt.Errorf("source %s: empty file", path)
+	}
+	return nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// stream is a running event.Stream: one goroutine runs pipelines one after
+// another (probe, build, run, restart) and owns everything but props.
+type stream struct {
+	spec    event.Spec
+	opts    Options
+	profile launch.Profile
+	src     *launch.Source // nil for a user pipeline without placeholders
+	hw      map[string]bool
+
+	events chan event.Event
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu    sync.Mutex
+	props map[string]string
+	inst  *C.avw_inst // current pipeline, guarded by mu for SetProperties
+
+	// Owned by the run goroutine.
+	media    *launch.Media
+	fallback bool
+	failedHW string
+	warned   map[string]bool
+	restarts int
+	lastData time.Time // last time a buffer reached an analyser (or start)
+	loss     *lossState
+	lastPTS  time.Duration
+	decoder  string
+}
+
+type lossState struct {
+	start time.Time
+	pts   time.Duration
+}
+
+func (r *stream) Events() <-chan event.Event { return r.events }
+
+func (r *stream) Stop() {
+	r.cancel()
+	<-r.done
+}
+
+// SetProperties applies "element.prop" -> value to the running pipeline and
+// keeps them for restarts.
+func (r *stream) SetProperties(props map[string]string) error {
+	for k := range props {
+		if _, _, err := splitKey(k); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for k, v := range props {
+		r.props[k] = v
+	}
+	if r.inst == nil {
+		return nil
+	}
+	return errors.Join(setProps(r.inst.pipeline, props, false)...)
+}
+
+// emit delivers an event; it gives up only when the stream is stopping.
+func (r *stream) emit(ctx context.Context, ev event.Event) {
+	ev.Wall = time.Now()
+	select {
+	case r.events <- ev:
+	case <-ctx.Done():
+	}
+}
+
+// emitFinal delivers the last events after a stop, waiting a little for a
+// reader that may have gone.
+func (r *stream) emitFinal(ev event.Event) {
+	ev.Wall = time.Now()
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case r.events <- ev:
+	case <-t.C:
+	}
+}
+
+func (r *stream) state(ctx context.Context, s event.State, msg string) {
+	r.emit(ctx, event.Event{Kind: event.KindState, State: s, Decoder: r.decoder, Fallback: r.fallback, Message: msg})
+}
+
+func (r *stream) warn(ctx context.Context, msg string) {
+	if r.warned == nil {
+		r.warned = map[string]bool{}
+	}
+	if r.warned[msg] {
+		return
+	}
+	r.warned[msg] = true
+	r.emit(ctx, event.Event{Kind: event.KindWarning, Message: msg})
+}
+
+func (r *stream) live() bool { return r.src != nil && r.src.Live() }
+
+type outcomeKind int
+
+const (
+	outStopped outcomeKind = iota
+	outEOS
+	outFailed
+)
+
+type outcome struct {
+	kind      outcomeKind
+	msg       string
+	permanent bool // retrying cannot help (the pipeline does not parse)
+	hardware  bool // a hardware decoder failed: retry in software
+	ran       time.Duration
+	live      bool // the pipeline turned out live (user pipelines)
+}
+
+func (r *stream) run(ctx context.Context) {
+	defer close(r.done)
+	defer close(r.events)
+	r.lastData = time.Now()
+	r.state(ctx, event.Starting, "")
+	backoff := r.opts.BackoffMin
+	for {
+		out := r.attempt(ctx)
+		live := r.live() || out.live
+		if out.kind == outStopped || ctx.Err() != nil {
+			r.emitFinal(event.Event{Kind: event.KindState, State: event.Stopped, Decoder: r.decoder, Fallback: r.fallback})
+			return
+		}
+		switch {
+		case out.kind == outEOS && !live:
+			if r.spec.Loop && !r.opts.Once {
+				r.restarts++
+				continue
+			}
+			r.endLoss(ctx)
+			r.emit(ctx, event.Event{Kind: event.KindEOS})
+			r.emitFinal(event.Event{Kind: event.KindState, State: event.Stopped, Decoder: r.decoder, Fallback: r.fallback, Message: "end of stream"})
+			return
+		case out.kind == outFailed && out.hardware && !r.fallback:
+			r.fallback = true
+			r.restarts++
+			r.warn(ctx, fmt.Sprintf("hardware decoding failed (%s); this stream decodes in software from now on", out.msg))
+			r.state(ctx, event.Reconnecting, "falling back to software decoding")
+			continue
+		case out.kind == outFailed && (out.permanent || !live || r.opts.Once):
+			r.emitFinal(event.Event{Kind: event.KindState, State: event.Down, Decoder: r.decoder, Fallback: r.fallback, Message: out.msg})
+			return
+		case out.kind == outEOS && r.opts.Once:
+			r.emit(ctx, event.Event{Kind: event.KindEOS})
+			r.emitFinal(event.Event{Kind: event.KindState, State: event.Stopped, Decoder: r.decoder, Fallback: r.fallback, Message: "end of stream"})
+			return
+		}
+		// A live source failed, stalled or ended: try again after a backoff.
+		if out.ran >= r.opts.HealthyAfter {
+			backoff = r.opts.BackoffMin
+		}
+		msg := out.msg
+		if out.kind == outEOS {
+			msg = "source ended"
+		}
+		r.state(ctx, event.Reconnecting, fmt.Sprintf("%s; retrying in %s", msg, backoff))
+		if !r.sleep(ctx, backoff) {
+			r.emitFinal(event.Event{Kind: event.KindState, State: event.Stopped, Decoder: r.decoder, Fallback: r.fallback})
+			return
+		}
+		backoff = min(2*backoff, r.opts.BackoffMax)
+		r.restarts++
+	}
+}
+
+// sleep waits d while the watchdog keeps running; false when stopped.
+func (r *stream) sleep(ctx context.Context, d time.Duration) bool {
+	end := time.Now().Add(d)
+	for {
+		left := time.Until(end)
+		if left <= 0 {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(min(left, r.opts.Poll)):
+			r.watch(ctx, nil)
+		}
+	}
+}
+
+// watch is the stall watchdog: signal_loss starts when no buffer reached an
+// analyser for StallTimeout, and ends when one does. cur is the running
+// pipeline's buffer count, nil between pipelines.
+func (r *stream) watch(ctx context.Context, progressed *bool) {
+	now := time.Now()
+	if progressed != nil && *progressed {
+		r.lastData = now
+		r.endLoss(ctx)
+		return
+	}
+	if r.loss == nil && now.Sub(r.lastData) >= r.spec.StallTimeout {
+		r.loss = &lossState{start: r.lastData, pts: r.lastPTS}
+		r.emit(ctx, event.Event{Kind: event.KindDefect, Defect: defect.Event{
+			Type: defect.SignalLoss, Edge: defect.Start, PTS: r.lastPTS, RunningTime: -1, StreamTime: -1,
+			Value: now.Sub(r.lastData).Seconds(), Threshold: r.spec.StallTimeout.Seconds(), Channel: -1,
+		}})
+	}
+}
+
+func (r *stream) endLoss(ctx context.Context) {
+	if r.loss == nil {
+		return
+	}
+	d := time.Since(r.loss.start)
+	r.loss = nil
+	r.emit(ctx, event.Event{Kind: event.KindDefect, Defect: defect.Event{
+		Type: defect.SignalLoss, Edge: defect.End, PTS: r.lastPTS, RunningTime: -1, StreamTime: -1,
+		Duration: d, Value: d.Seconds(), Threshold: r.spec.StallTimeout.Seconds(), Channel: -1,
+	}})
+}
+
+// plan returns the launch string for this attempt.
+func (r *stream) plan(ctx context.Context) (string, launch.Plan, error) {
+	if r.src == nil {
+		raiseAuto(r.profile, r.opts.Families)
+		return r.spec.Pipeline, launch.Plan{}, nil
+	}
+	if r.media == nil || r.live() {
+		switch r.src.Kind {
+		case launch.Test, launch.V4L2:
+			r.media = &launch.Media{}
+		default:
+			m, err := probeMedia(ctx, *r.src, r.opts.ProbeTimeout, r.opts.Poll, func() { r.watch(ctx, nil) })
+			if err != nil {
+				return "", launch.Plan{}, err
+			}
+			if r.media != nil && m.Codec == launch.Unknown {
+				m.Codec = r.media.Codec
+			}
+			r.media = &m
+		}
+	}
+	vqc, aqc := analysers()
+	p, err := launch.Build(Registry{}, launch.Input{
+		Source: *r.src, Profile: r.profile, Media: *r.media, Sync: r.spec.Sync,
+		Software: r.fallback, Families: r.opts.Families, VideoQC: vqc, AudioQC: aqc,
+	})
+	if err != nil {
+		return "", p, err
+	}
+	for _, w := range p.Warnings {
+		r.warn(ctx, w)
+	}
+	raiseRanks(p.Raise)
+	desc := p.Launch
+	if r.spec.Pipeline != "" {
+		if desc, err = launch.Expand(r.spec.Pipeline, p); err != nil {
+			return "", p, err
+		}
+	}
+	return desc, p, nil
+}
+
+// analysers returns the analyser fragments: the real elements, or identity
+// placeholders named like them while an element is not registered.
+func analysers() (string, string) {
+	v, a := "videoqc", "audioqc"
+	if !(Registry{}).Has(v) {
+		v = "identity name=videoqc"
+	}
+	if !(Registry{}).Has(a) {
+		a = "identity name=audioqc"
+	}
+	return v, a
+}
+
+// raiseAuto applies auto's rank raise for user pipelines (their decodebin3
+// then prefers the box's hardware decoder too).
+func raiseAuto(p launch.Profile, fams []launch.Family) {
+	if p != launch.Auto {
+		return
+	}
+	if f, ok := launch.AutoFamily(Registry{}, fams); ok {
+		var names []string
+		for _, d := range f.Present(Registry{}) {
+			names = append(names, d)
+		}
+		raiseRanks(names)
+	}
+}
+
+// attempt runs one pipeline from probe to end.
+func (r *stream) attempt(ctx context.Context) outcome {
+	desc, plan, err := r.plan(ctx)
+	if ctx.Err() != nil {
+		return outcome{kind: outStopped}
+	}
+	if err != nil {
+		msg := err.Error()
+		r.emit(ctx, event.Event{Kind: event.KindError, Message: msg})
+		var pe *parseError
+		return outcome{kind: outFailed, msg: msg, permanent: errors.As(err, &pe)}
+	}
+	p, err := parse(desc)
+	if err != nil {
+		msg := describeParseError(err)
+		r.emit(ctx, event.Event{Kind: event.KindError, Message: msg})
+		return outcome{kind: outFailed, msg: msg, permanent: true}
+	}
+	in := C.avw_inst_new(p)
+	started := time.Now()
+	r.mu.Lock()
+	for _, e := range setProps(p, r.props, false) {
+		r.warn(ctx, e.Error())
+	}
+	r.inst = in
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.inst = nil
+		r.mu.Unlock()
+		C.avw_inst_free(in)
+	}()
+	C.avw_inst_probe(in)
+
+	ret := C.avw_inst_set_state(in, C.GST_STATE_PAUSED)
+	live := ret == C.GST_STATE_CHANGE_NO_PREROLL
+	if ret != C.GST_STATE_CHANGE_FAILURE {
+		C.avw_inst_set_state(in, C.GST_STATE_PLAYING)
+	}
+	// A state change failure posts its reason as an error on the bus: the
+	// loop below reads it like any other error.
+
+	var (
+		counts    [2]int64
+		playing   bool
+		decKnown  bool
+		lastStats = time.Now()
+		statCount int64
+		lastProg  = time.Now()
+	)
+	for {
+		if ctx.Err() != nil {
+			return outcome{kind: outStopped}
+		}
+		m := C.avw_inst_pop(in, C.gint64(r.opts.Poll))
+		if m != nil {
+			out, done := r.handle(ctx, in, m, plan, counts[0])
+			C.avw_msg_unref(m)
+			if done {
+				out.ran = time.Since(started)
+				out.live = live
+				return out
+			}
+		}
+		// Watchdog and progress.
+		v, a := int64(C.avw_inst_buffers(in, C.AVW_VIDEO)), int64(C.avw_inst_buffers(in, C.AVW_AUDIO))
+		progressed := v != counts[0] || a != counts[1]
+		if progressed {
+			counts = [2]int64{v, a}
+			lastProg = time.Now()
+			r.lastPTS = maxPTS(in)
+			if !decKnown && v > 0 {
+				// The decoder actually picked (decodebin3 decides at run
+				// time), reported once per pipeline.
+				decKnown = true
+				if dec := decoderInUse(in); dec != "" {
+					r.decoder = dec
+					r.emit(ctx, event.Event{Kind: event.KindDecoder, Decoder: dec, Fallback: r.fallback})
+				}
+			}
+			if !playing {
+				playing = true
+				r.state(ctx, event.Playing, "")
+			}
+		}
+		r.watch(ctx, &progressed)
+		if (live || r.live()) && time.Since(lastProg) >= r.spec.StallTimeout+r.opts.StallRestart && time.Since(started) >= r.spec.StallTimeout+r.opts.StallRestart {
+			msg := fmt.Sprintf("no data for %s", (r.spec.StallTimeout + r.opts.StallRestart).Round(time.Millisecond))
+			return outcome{kind: outFailed, msg: msg, ran: time.Since(started), live: live}
+		}
+		if r.opts.StatsInterval > 0 && time.Since(lastStats) >= r.opts.StatsInterval {
+			dt := time.Since(lastStats).Seconds()
+			lastStats = time.Now()
+			st := map[string]float64{
+				"video_frames":  float64(v),
+				"audio_buffers": float64(a),
+				"fps":           float64(v-statCount) / dt,
+				"restarts":      float64(r.restarts),
+			}
+			statCount = v
+			if pos := int64(C.avw_inst_position(in)); pos >= 0 {
+				st["position_s"] = time.Duration(pos).Seconds()
+			}
+			if d := int64(C.avw_inst_duration(in)); d > 0 {
+				st["duration_s"] = time.Duration(d).Seconds()
+			}
+			select { // stats may be dropped, never block the pipeline on them
+			case r.events <- event.Event{Kind: event.KindStats, Wall: time.Now(), Element: "pipeline", Stats: st}:
+			default:
+			}
+		}
+	}
+}
+
+func maxPTS(in *C.avw_inst) time.Duration {
+	v, a := int64(C.avw_inst_last_pts(in, C.AVW_VIDEO)), int64(C.avw_inst_last_pts(in, C.AVW_AUDIO))
+	return time.Duration(max(v, a))
+}
+
+// decoderInUse returns the video decoder element inside the pipeline.
+func decoderInUse(in *C.avw_inst) string {
+	d := C.avw_inst_video_decoder(in)
+	if d == nil {
+		return ""
+	}
+	defer C.free(unsafe.Pointer(d))
+	return C.GoString(d)
+}
+
+// handle turns one bus message into events; done ends the pipeline.
+func (r *stream) handle(ctx context.Context, in *C.avw_inst, m *C.GstMessage, plan launch.Plan, videoBuffers int64) (outcome, bool) {
+	if p, ok := message.Parse(unsafe.Pointer(m)); ok {
+		switch p.Kind {
+		case message.KindDefect:
+			r.emit(ctx, event.Event{Kind: event.KindDefect, Element: p.Element, Defect: p.Defect})
+		case message.KindSnapshot:
+			r.emit(ctx, event.Event{Kind: event.KindSnapshot, Element: p.Element, Defect: p.Defect, Snapshot: p.JPEG})
+		case message.KindStats:
+			r.emit(ctx, event.Event{Kind: event.KindStats, Element: p.Element, Stats: p.Stats})
+		}
+		return outcome{}, false
+	}
+	var info C.avw_msg
+	C.avw_msg_read(m, &info)
+	defer C.avw_msg_clear(&info)
+	switch info._type {
+	case C.GST_MESSAGE_EOS:
+		if info.from_top != 0 {
+			return outcome{kind: outEOS}, true
+		}
+	case C.GST_MESSAGE_ERROR:
+		src, origin := C.GoString(info.src), C.GoString(info.origin)
+		msg := errorText(src, C.GoString(info.text), C.GoString(info.debug))
+		hw := plan.Hardware && !r.fallback && (r.fromHardware(origin) || videoBuffers == 0 && !fromSource(origin))
+		if hw {
+			r.failedHW = firstFactory(origin)
+		}
+		r.emit(ctx, event.Event{Kind: event.KindError, Message: msg})
+		return outcome{kind: outFailed, msg: msg, hardware: hw}, true
+	case C.GST_MESSAGE_WARNING:
+		text := C.GoString(info.text)
+		if strings.Contains(text, "Delayed linking failed") { // the spare rtspsrc link, see launch
+			return outcome{}, false
+		}
+		r.emit(ctx, event.Event{Kind: event.KindWarning, Message: errorText(C.GoString(info.src), text, C.GoString(info.debug))})
+	case C.GST_MESSAGE_STREAM_COLLECTION:
+		// Learn the codec where the probe could not (for a later fallback).
+		if m, _ := mediaFromStreams(C.GoString(info.streams)); m.Codec != launch.Unknown && r.media != nil && r.media.Codec == launch.Unknown {
+			r.media.Codec = m.Codec
+		}
+	}
+	return outcome{}, false
+}
+
+// fromHardware reports whether an error came from a hardware decoder or its
+// conversion.
+func (r *stream) fromHardware(origin string) bool {
+	for _, line := range strings.Split(origin, "\n") {
+		f, klass, _ := strings.Cut(line, "|")
+		if r.hw[f] || strings.Contains(klass, "Hardware") && strings.Contains(klass, "Decoder") {
+			return true
+		}
+	}
+	return false
+}
+
+// fromSource reports whether an error came from the source side (network,
+// file): those are retried, not blamed on the decoder.
+func fromSource(origin string) bool {
+	for _, line := range strings.Split(origin, "\n") {
+		_, klass, _ := strings.Cut(line, "|")
+		if strings.Contains(klass, "Source") {
+			return true
+		}
+	}
+	return false
+}
+
+func firstFactory(origin string) string {
+	f, _, _ := strings.Cut(origin, "|")
+	return f
+}
