@@ -16,6 +16,12 @@ import "time"
 type Gate struct {
 	MinDuration   time.Duration
 	ClearDuration time.Duration
+	// Bridge lets a candidate survive runs of good frames shorter than
+	// Bridge, so a defect interrupted by a lone good frame before it is
+	// confirmed (a keyframe refreshing a frozen picture) still starts at its
+	// first bad frame. Zero keeps the plain behaviour: the first good frame
+	// drops the candidate.
+	Bridge time.Duration
 
 	state     gateState
 	badSince  time.Duration // first bad PTS of the current candidate/window
@@ -29,10 +35,14 @@ const (
 	gateCandidate
 	gateActive
 	gateClearing
+	gateCandidateGap // candidate interrupted by good frames, within Bridge
 )
 
 // Active reports whether a start has been emitted and not yet closed.
 func (g *Gate) Active() bool { return g.state == gateActive || g.state == gateClearing }
+
+// Idle reports whether the gate holds neither a candidate nor a window.
+func (g *Gate) Idle() bool { return g.state == gateIdle }
 
 // Since is the PTS of the first bad frame of the current candidate or window.
 func (g *Gate) Since() time.Duration { return g.badSince }
@@ -50,10 +60,26 @@ func (g *Gate) Step(pts time.Duration, bad bool) (edge Edge, at time.Duration, o
 		}
 	case gateCandidate:
 		if !bad {
+			if g.Bridge > 0 {
+				g.goodSince = pts
+				g.state = gateCandidateGap
+				return "", 0, false
+			}
 			g.state = gateIdle
 			return "", 0, false
 		}
 		return g.confirm(pts)
+	case gateCandidateGap:
+		if pts-g.goodSince >= g.Bridge {
+			// The gap outlasted the bridge: the candidate is over, and this
+			// frame is judged on its own.
+			g.state = gateIdle
+			return g.Step(pts, bad)
+		}
+		if bad {
+			g.state = gateCandidate
+			return g.confirm(pts)
+		}
 	case gateActive:
 		if !bad {
 			g.goodSince = pts
@@ -97,6 +123,12 @@ func (g *Gate) Flush(end time.Duration) (startAt time.Duration, started bool, en
 		if end-g.badSince >= g.MinDuration && end > g.badSince {
 			startAt, started = g.badSince, true
 			endAt, ended = end, true
+		}
+	case gateCandidateGap:
+		// The window ran until the gap began.
+		if g.goodSince-g.badSince >= g.MinDuration && g.goodSince > g.badSince {
+			startAt, started = g.badSince, true
+			endAt, ended = g.goodSince, true
 		}
 	case gateActive:
 		endAt, ended = end, true

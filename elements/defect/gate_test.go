@@ -95,3 +95,62 @@ func FuzzGate(f *testing.F) {
 		}
 	})
 }
+
+func TestGateBridge(t *testing.T) {
+	cases := []struct {
+		name               string
+		min, clear, bridge time.Duration
+		verdicts           string
+		want               []edgeAt
+	}{
+		{"lone good frame inside a candidate is bridged", 4 * frame, 0, 2 * frame, "..xx.xxx...", []edgeAt{{Start, 2 * frame}, {End, 8 * frame}}},
+		{"gap as long as the bridge drops the candidate", 4 * frame, 0, 2 * frame, "..xx..xxx..", nil},
+		{"bad frame right after a long gap starts a new candidate", 3 * frame, 0, 2 * frame, "xx...xxxx.", []edgeAt{{Start, 5 * frame}, {End, 9 * frame}}},
+		{"candidate in a gap at flush ends where the gap began", 2 * frame, 0, 3 * frame, "xxx.", []edgeAt{{Start, 0}, {End, 3 * frame}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := &Gate{MinDuration: c.min, ClearDuration: c.clear, Bridge: c.bridge}
+			got := run(g, c.verdicts)
+			if len(got) != len(c.want) {
+				t.Fatalf("got %v, want %v", got, c.want)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Fatalf("edge %d: got %v, want %v", i, got[i], c.want[i])
+				}
+			}
+		})
+	}
+}
+
+// FuzzGateBridge keeps the alternation invariants with a bridge.
+func FuzzGateBridge(f *testing.F) {
+	f.Add([]byte("..xx.xx..xxxx.x"), uint8(2), uint8(1), uint8(2))
+	f.Fuzz(func(t *testing.T, verdicts []byte, minFrames, clearFrames, bridgeFrames uint8) {
+		g := &Gate{MinDuration: time.Duration(minFrames) * frame, ClearDuration: time.Duration(clearFrames) * frame, Bridge: time.Duration(bridgeFrames) * frame}
+		s := make([]rune, len(verdicts))
+		for i, b := range verdicts {
+			s[i] = '.'
+			if b&1 == 1 {
+				s[i] = 'x'
+			}
+		}
+		edges := run(g, string(s))
+		for i, e := range edges {
+			want := Start
+			if i%2 == 1 {
+				want = End
+				if e.at < edges[i-1].at {
+					t.Fatalf("end %v before start %v", e.at, edges[i-1].at)
+				}
+			}
+			if e.edge != want {
+				t.Fatalf("edge %d is %s, want %s: %v", i, e.edge, want, edges)
+			}
+		}
+		if len(edges)%2 != 0 || g.Active() || !g.Idle() {
+			t.Fatalf("gate left open: %v", edges)
+		}
+	})
+}
