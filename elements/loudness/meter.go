@@ -148,17 +148,20 @@ func (m *Meter) Channels() int { return m.channels }
 func (m *Meter) Room() int { return m.subLen - m.subPos }
 
 // AddChannel measures samples x of channel c, which start at the current
-// position. All channels must be given the same length before Advance.
-func (m *Meter) AddChannel(c int, x []float64) {
+// position, and returns their true peak (linear). All channels must be
+// given the same length before Advance.
+func (m *Meter) AddChannel(c int, x []float64) float64 {
 	if c >= m.channels {
-		return
+		return 0
 	}
 	if m.weights[c] != 0 {
 		m.acc[c] += m.kw.SumSquares(&m.kst[c], x)
 	}
-	if tp := TruePeak(&m.tpst[c], x); tp > m.subTP[c] {
+	tp := TruePeak(&m.tpst[c], x)
+	if tp > m.subTP[c] {
 		m.subTP[c] = tp
 	}
+	return tp
 }
 
 // TPState exposes channel c's interpolator memory, so a caller can copy it
