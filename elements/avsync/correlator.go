@@ -118,13 +118,17 @@ const (
 
 type corrScratch struct {
 	grid, smooth, corr []float64
+	peaks              []float64
 	ft                 []float64 // frame positions on the grid
 	fv                 []float64 // frame weights
 	ev                 []float64 // video event positions on the grid
 	ao                 []int     // audio onset cells, ascending
 	nf, nframes        int       // frames with novelty, all frames in the window
 	h, K, L            int       // kernel half-width, lags each side, grid length
-	at                 time.Duration
+	g0                 time.Duration
+	xs, xe             float64 // the window on the grid
+	na                 int     // audio onsets in ao
+	vthr               float64 // novelty of a video event
 }
 
 // NewCorrelator returns a correlator with settings s (Validate them first).
@@ -137,7 +141,8 @@ func NewCorrelator(s Settings) *Correlator {
 	gridLen := int((maxWindow+2*maxMaxOffset+2*time.Second)/corrStep) + 4
 	c.sc = corrScratch{
 		grid: make([]float64, gridLen), smooth: make([]float64, gridLen), corr: make([]float64, maxLags),
-		ft: make([]float64, ringFrames), fv: make([]float64, ringFrames),
+		peaks: make([]float64, gridLen),
+		ft:    make([]float64, ringFrames), fv: make([]float64, ringFrames),
 		ev: make([]float64, ringFrames), ao: make([]int, gridLen),
 	}
 	c.SetSettings(s)
@@ -349,13 +354,19 @@ func (c *Correlator) snapshot(end time.Duration) {
 	sc.h = max(2, int(math.Round(float64(period)/float64(corrStep))))
 	sc.K = int(maxLag / corrStep)
 	start := max(end-c.s.Correlation.Window, c.oldestVideo())
-	sc.at = start + (end-start)/2
 
 	// Audio onsets onto a uniform grid from g0: gaps stay zero, so a
-	// discontinuity cannot shift the rest of the envelope.
+	// discontinuity cannot shift the rest of the envelope. The grid is in
+	// phase with the audio blocks, so a block lands on a cell instead of
+	// being rounded half a cell away.
 	margin := time.Duration(sc.h+1) * corrStep
 	g0 := start - maxLag - margin
-	L := min(int((end-start+2*maxLag+2*margin)/corrStep)+2, len(sc.grid))
+	g0 += ((st.aLast-g0)%corrStep + corrStep) % corrStep
+	g0 -= corrStep
+	sc.g0 = g0
+	sc.xs = float64(start-g0) / float64(corrStep)
+	sc.xe = float64(end-g0) / float64(corrStep)
+	L := min(int((end-start+2*maxLag+2*margin)/corrStep)+4, len(sc.grid))
 	sc.L = L
 	grid := sc.grid[:L]
 	clear(grid)
@@ -396,40 +407,54 @@ func (c *Correlator) snapshot(end time.Duration) {
 }
 
 // compute makes the estimate from the scratch alone.
+//
+// It scans the whole window and its recent half and keeps the more
+// significant of the two (each penalised for the double look): the whole
+// window has more events, the half window follows a drifting offset (over
+// 20 s a drift of 4 ms/s spreads the matches over 80 ms, more than the
+// match tolerance).
 func (c *Correlator) compute() Estimate {
 	sc := &c.sc
-	h, K, L := sc.h, sc.K, sc.L
+	h, L := sc.h, sc.L
 	grid, smooth := sc.grid[:L], sc.smooth[:L]
-	e := Estimate{At: sc.at, Valid: true}
 
+	// Keep only the peaks of the onset envelope (the largest value within
+	// ±onsetBlocks): an onset raises the 30 ms energy for several blocks,
+	// and that tail would pull the correlation late by a few ms.
+	peaks := sc.peaks[:L]
 	var asum float64
 	na := 0
-	for j := 1; j < L-1; j++ {
+	for j := range grid {
 		v := grid[j]
+		peaks[j] = 0
+		if v <= 0 {
+			continue
+		}
+		top := true
+		for k := max(0, j-onsetBlocks); k <= min(L-1, j+onsetBlocks); k++ {
+			if grid[k] > v || (grid[k] == v && k < j) {
+				top = false
+				break
+			}
+		}
+		if !top {
+			continue
+		}
+		peaks[j] = v
 		asum += v
-		if v >= audioEventMin && v >= grid[j-1] && v > grid[j+1] {
+		if v >= audioEventMin {
 			sc.ao[na] = j
 			na++
 		}
 	}
-	e.AudioEvents = na
+	sc.na = na
 	var vsum float64
 	for _, v := range sc.fv[:sc.nf] {
 		vsum += v
 	}
-	// Count video events against the window's mean novelty so steady
-	// motion does not count as a stream of events.
-	thr := math.Max(videoEventMin, 3*vsum/float64(max(1, sc.nframes)))
-	for i := 0; i < sc.nf; i++ {
-		if sc.fv[i] >= thr {
-			sc.ev[e.VideoEvents] = sc.ft[i]
-			e.VideoEvents++
-		}
-	}
-	e.Signal = e.VideoEvents >= minEvents && e.AudioEvents >= minEvents && asum > 0
-	if !e.Signal {
-		return e
-	}
+	// Video events are counted against the window's mean novelty so
+	// steady motion does not count as a stream of events.
+	sc.vthr = math.Max(videoEventMin, 3*vsum/float64(max(1, sc.nframes)))
 
 	// Triangle smoothing, half-width h cells (one frame period).
 	norm := 1 / float64((h+1)*(h+1))
@@ -437,10 +462,49 @@ func (c *Correlator) compute() Estimate {
 		var s float64
 		for m := -h; m <= h; m++ {
 			if jj := j + m; jj >= 0 && jj < L {
-				s += float64(h+1-absInt(m)) * grid[jj]
+				s += float64(h+1-absInt(m)) * peaks[jj]
 			}
 		}
 		smooth[j] = s * norm
+	}
+
+	e := c.scan(sc.xs, sc.xe, asum)
+	if (sc.xe-sc.xs)*float64(corrStep) >= float64(8*time.Second) {
+		if half := c.scan((sc.xs+sc.xe)/2, sc.xe, asum); half.Significance > e.Significance {
+			e = half
+		}
+	}
+	return e
+}
+
+// scan estimates from the frames at grid positions [x0, x1).
+func (c *Correlator) scan(x0, x1, asum float64) Estimate {
+	sc := &c.sc
+	h, K, L := sc.h, sc.K, sc.L
+	smooth := sc.smooth[:L]
+	mid := (x0 + x1) / 2
+	e := Estimate{At: sc.g0 + time.Duration(mid*float64(corrStep)), Valid: true}
+
+	nev := 0
+	for i := 0; i < sc.nf; i++ {
+		if x := sc.ft[i]; x >= x0 && x < x1 && sc.fv[i] >= sc.vthr {
+			sc.ev[nev] = x
+			nev++
+		}
+	}
+	tol := (h+1)/2 + 2
+	lo, hi := x0-float64(K+tol), x1+float64(K+tol)
+	a0, a1 := sc.na, 0 // onsets a video event in range could meet
+	for i, j := range sc.ao[:sc.na] {
+		if float64(j) >= lo && float64(j) < hi {
+			a0, a1 = min(a0, i), i+1
+		}
+	}
+	ao := sc.ao[min(a0, a1):a1]
+	e.VideoEvents, e.AudioEvents = nev, len(ao)
+	e.Signal = nev >= minEvents && len(ao) >= minEvents && asum > 0
+	if !e.Signal {
+		return e
 	}
 
 	// Correlation over lags −K..K: C[k] = Σ v_i · smooth(pos_i + k).
@@ -449,6 +513,9 @@ func (c *Correlator) compute() Estimate {
 	clear(corr)
 	for i := 0; i < sc.nf; i++ {
 		p := sc.ft[i]
+		if p < x0 || p >= x1 {
+			continue
+		}
 		j0 := int(p)
 		f := p - float64(j0)
 		w0, w1 := sc.fv[i]*(1-f), sc.fv[i]*f
@@ -505,16 +572,16 @@ func (c *Correlator) compute() Estimate {
 
 	// Significance: how many visual events have an onset at this lag,
 	// against how many would by chance. A video event at a random lag
-	// finds an onset within ±tol with probability p ≈ onsets·(2·tol+1)/L;
+	// finds an onset within ±tol with probability p ≈ onsets·(2·tol+1)/span;
 	// matches are then Binomial(events, p), and searching n lags makes
-	// about n/(2·tol+1) independent tries. The correlation peak alone
-	// cannot say this: with sparse events any single coincidence makes a
-	// peak that towers over empty sidelobes.
-	tol := (h+1)/2 + 2
-	e.Matched = matches(sc.ev[:e.VideoEvents], sc.ao[:na], lag, tol)
-	p := math.Min(1, float64(na*(2*tol+1))/float64(L))
-	tries := float64(n) / float64(2*tol+1)
-	e.Significance = -math.Log10(math.Min(1, binomTail(e.VideoEvents, e.Matched, p)*tries))
+	// about n/(2·tol+1) independent tries (times the two windows
+	// compute looks at). The correlation peak alone cannot say this:
+	// with sparse events any single coincidence makes a peak that towers
+	// over empty sidelobes.
+	e.Matched = matches(sc.ev[:nev], ao, lag, tol)
+	p := math.Min(1, float64(len(ao)*(2*tol+1))/(hi-lo))
+	tries := 2 * float64(n) / float64(2*tol+1)
+	e.Significance = -math.Log10(math.Min(1, binomTail(nev, e.Matched, p)*tries))
 	e.Confidence = confidence(e.Significance, e.Ambiguity, e.Matched)
 	if best == 0 || best == n-1 {
 		e.Confidence = 0 // peak at the edge of the search: the offset is outside it
@@ -592,8 +659,8 @@ func confidence(significance, ambiguity float64, matched int) float64 {
 const (
 	sigNull = 2.5
 	sigFull = 5.5
-	ambMax  = 0.9
-	ambFull = 0.6
+	ambMax  = 0.8
+	ambFull = 0.5
 )
 
 func clamp01(x float64) float64 {

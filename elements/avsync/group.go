@@ -256,8 +256,8 @@ func (m *Member) audio(rt time.Duration, frames, rate int) {
 		g.mu.Unlock()
 		return
 	}
-	end := rt + time.Duration(int64(frames)*int64(time.Second)/int64(rate))
-	evs := g.skew.AddAudio(end, g.evs[:0])
+	dur := time.Duration(int64(frames) * int64(time.Second) / int64(rate))
+	evs := g.skew.AddAudio(rt+dur, dur, g.evs[:0])
 	g.merge(srcSkew, evs)
 	for _, b := range m.blocks {
 		g.corr.AddAudio(b)

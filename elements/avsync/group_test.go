@@ -2,7 +2,9 @@ package avsync
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,8 +22,11 @@ type groupRun struct {
 }
 
 func newGroupRun(t testing.TB, s Settings) *groupRun {
+	return newGroupRunKey(t, fmt.Sprintf("test-%s-%d", t.Name(), rand.Uint64()), s)
+}
+
+func newGroupRunKey(t testing.TB, key string, s Settings) *groupRun {
 	r := &groupRun{}
-	key := fmt.Sprintf("test-%s-%d", t.Name(), rand.Uint64())
 	var err error
 	r.v, err = Join(key, Video, func(ev defect.Event) {
 		r.mu.Lock()
@@ -86,20 +91,161 @@ func checkEdges(t testing.TB, evs []defect.Event) {
 	}
 }
 
-func TestGroupSmoke(t *testing.T) {
-	r0 := rand.New(rand.NewPCG(1, 2))
-	s := &synth{fps: 25, dur: 40 * time.Second, rate: 48000, seed: 5, offsetMs: constOffset(300), motion: 0.01, noiseDBFS: -50, music: true}
-	s.events = irregular(r0, 0, s.dur, 0.6, 2.5)
+// TestGroupEndToEnd: markers and programme in one stream through the Group
+// (the path the elements use), video PTS offset from running time by 10 s.
+// The marker and correlation detectors both see the +300 ms offset; their
+// windows are merged into one.
+func TestGroupEndToEnd(t *testing.T) {
+	s := programme(25, 40*time.Second, constOffset(300), 5)
+	s.markers = periodic(time.Second+500*time.Millisecond, 2*time.Second, s.dur)
 	r := newGroupRun(t, DefaultSettings())
 	r.ptsOff = 10 * time.Second
 	s.play(r)
 	st := r.v.Stats()
 	r.eos()
 	evs := r.edges()
-	t.Logf("stats %+v", st)
-	t.Logf("events %v", evs)
 	checkEdges(t, evs)
-	if len(evs) != 2 || evs[0].PTS != evs[0].RunningTime+10*time.Second {
-		t.Fatalf("want one window dated in video PTS, got %v", evs)
+	if len(evs) != 2 {
+		t.Fatalf("want one merged window, got %v", evs)
+	}
+	if evs[0].PTS != evs[0].RunningTime+10*time.Second || evs[0].StreamTime != -1 {
+		t.Fatalf("start not dated in video PTS: %+v", evs[0])
+	}
+	if math.Abs(evs[0].OffsetMs-300) > 1.5 || evs[0].Threshold != AcceptLateMs {
+		t.Fatalf("start %+v", evs[0])
+	}
+	if st.Source != SourceMarker || math.Abs(st.OffsetMs-300) > 1.5 || !st.Alert || !st.Signal {
+		t.Fatalf("stats %+v", st)
+	}
+	if c := st.Correlation; !c.Valid || math.Abs(c.OffsetMs-300) > 40 {
+		t.Fatalf("correlation in stats %+v", c)
+	}
+	vals := st.Values(make([]float64, 0, len(StatNames)))
+	if len(vals) != len(StatNames) || vals[0] != st.OffsetMs {
+		t.Fatalf("stat values %v", vals)
+	}
+}
+
+// TestGroupConcurrent pushes from two goroutines, as the two streaming
+// threads do, with a settings change and stats reads in the middle (run
+// with -race). Whatever the interleaving, the merged edges stay well formed.
+func TestGroupConcurrent(t *testing.T) {
+	s := programme(25, 30*time.Second, constOffset(-250), 6)
+	s.snap()
+	frames := s.video()
+	samples := s.audio()
+	r := newGroupRun(t, DefaultSettings())
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		for _, f := range frames {
+			r.v.Video(f)
+		}
+		r.v.EOS()
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < len(samples); i += 1024 {
+			rt := time.Duration(int64(i) * int64(time.Second) / 48000)
+			r.a.AudioF32(rt, samples[i:min(i+1024, len(samples))], 1, 48000)
+		}
+		r.a.EOS()
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 50; i++ {
+			_ = r.v.Stats()
+			set := DefaultSettings()
+			set.LateMs = 150 + float64(i)
+			if err := r.v.SetSettings(set); err != nil {
+				t.Error(err)
+			}
+			time.Sleep(time.Millisecond) // spread the changes over the run; not a sync
+		}
+	}()
+	wg.Wait()
+	checkEdges(t, r.edges())
+}
+
+func TestGroupMembership(t *testing.T) {
+	key := "membership"
+	v, err := Join(key, Video, func(defect.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Join(key, Video, nil); err == nil || !strings.Contains(err.Error(), "distinct sync-group") {
+		t.Fatalf("second video member: %v", err)
+	}
+	a, err := Join(key, Audio, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Join("", Audio, nil); err == nil {
+		t.Fatal("empty key accepted")
+	}
+	bad := DefaultSettings()
+	bad.Correlation.Window = time.Hour
+	if err := v.SetSettings(bad); err == nil || !strings.Contains(err.Error(), "correlation.window") {
+		t.Fatalf("bad settings: %v", err)
+	}
+	v.Leave()
+	a.Leave()
+	registry.Lock()
+	_, still := registry.groups[key]
+	registry.Unlock()
+	if still {
+		t.Fatal("group kept after both left")
+	}
+	// A nil member (Join failed, or sync off) is a no-op everywhere.
+	var m *Member
+	m.Video(VideoFrame{})
+	m.AudioF32(0, []float32{0}, 1, 48000)
+	m.AudioS16(0, []int16{0}, 1, 48000)
+	m.Reset()
+	m.EOS()
+	m.Leave()
+	if m.Stats() != (Stats{}) || m.SetSettings(DefaultSettings()) != nil {
+		t.Fatal("nil member")
+	}
+	if PipelineKey(0x1234) == PipelineKey(0x1235) {
+		t.Fatal("pipeline keys collide")
+	}
+}
+
+// TestGroupRejoinAfterEOS: a finished run (EOS on both) leaves the group
+// done; the next run (elements rejoin after READY) starts fresh.
+func TestGroupRejoinAfterEOS(t *testing.T) {
+	for run := 0; run < 2; run++ {
+		s := programme(25, 30*time.Second, constOffset(-250), uint64(run))
+		r := newGroupRunKey(t, "rejoin", DefaultSettings())
+		s.play(r)
+		r.eos()
+		evs := r.edges()
+		checkEdges(t, evs)
+		if len(evs) == 0 {
+			t.Fatalf("run %d: no events", run)
+		}
+		r.v.Leave()
+		r.a.Leave()
+	}
+}
+
+// TestGroupResetClosesWindow: a flush closes an open window and forgets the
+// history, so running times before and after are never compared.
+func TestGroupResetClosesWindow(t *testing.T) {
+	s := &synth{fps: 25, dur: 12 * time.Second, rate: 48000, seed: 1, offsetMs: constOffset(400), noiseDBFS: -50}
+	s.markers = periodic(time.Second, 2*time.Second, s.dur)
+	r := newGroupRun(t, DefaultSettings())
+	s.play(r)
+	if evs := r.edges(); len(evs) != 1 {
+		t.Fatalf("before reset: %v", evs)
+	}
+	r.v.Reset()
+	r.a.Reset()
+	evs := r.edges()
+	checkEdges(t, evs)
+	if st := r.v.Stats(); st.Marker.Pairs != 0 || st.Alert {
+		t.Fatalf("stats after reset %+v", st)
 	}
 }

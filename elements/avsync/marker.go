@@ -53,6 +53,8 @@ type Marker struct {
 	ref      float64 // offset the next pair is expected near
 	recent   [3]float64
 	nrecent  int
+	suspect  [3]float64
+	nsuspect int
 	lastPair time.Duration
 	lastFl   time.Duration
 	haveFl   bool
@@ -80,7 +82,11 @@ const (
 	toneDominance    = 0.5  // the tone carries at least half the block energy
 	toneGapBlocks    = 10   // 50 ms without tone before a new burst counts
 	markerGap        = 5 * time.Second
-	onsetCap         = 32
+	// markerJumpMs is how far from the tracked offset a pair may be and
+	// still count: a real change of offset larger than this needs three
+	// agreeing pairs to be believed.
+	markerJumpMs = 100.0
+	onsetCap     = 32
 )
 
 // onsets is a small FIFO of onset times with a used flag.
@@ -225,30 +231,45 @@ func (m *Marker) AddAudio(b AudioBlock, out []defect.Event) []defect.Event {
 	return m.pair(out)
 }
 
-// pair makes pairs of flashes and tones whose candidates have all arrived:
-// a flash once audio has reached flash+MaxOffset, so the order in which the
-// two threads deliver does not matter.
+// pair makes pairs of flashes and tones once every candidate of a flash
+// has arrived: its tones (audio past flash+MaxOffset) and the other flashes
+// that could claim them (video past flash+2·MaxOffset), so the order in
+// which the two threads deliver does not matter. A tone goes to the flash
+// whose lag is nearest the expected offset, so a bright programme frame
+// cannot take the tone of the marker flash next to it.
 func (m *Marker) pair(out []defect.Event) []defect.Event {
 	maxLag := m.s.MaxOffset
+	lagMs := func(t, f time.Duration) float64 { return float64(t-f) / float64(time.Millisecond) }
+	maxMs := float64(maxLag) / float64(time.Millisecond)
 	for m.flashes.n > 0 {
 		f, _ := m.flashes.at(0)
-		if m.aHead < f+maxLag+blockDur*2 {
+		if m.aHead < f+maxLag+blockDur*2 || m.vHead < f+2*maxLag {
 			break
 		}
 		m.flashes.pop()
 		best, bestD := -1, math.Inf(1)
 		for i := 0; i < m.tones.n; i++ {
 			t, used := m.tones.at(i)
-			lag := float64(t-f) / float64(time.Millisecond)
-			if used || math.Abs(lag) > float64(maxLag)/float64(time.Millisecond) {
+			lag := lagMs(t, f)
+			if used || math.Abs(lag) > maxMs {
 				continue
 			}
-			if d := math.Abs(lag - m.ref); d < bestD {
+			d := math.Abs(lag - m.ref)
+			if d >= bestD {
+				continue
+			}
+			claimed := false // by a later flash that fits this tone better
+			for k := 0; k < m.flashes.n && !claimed; k++ {
+				g, _ := m.flashes.at(k)
+				l2 := lagMs(t, g)
+				claimed = math.Abs(l2) <= maxMs && math.Abs(l2-m.ref) < d
+			}
+			if !claimed {
 				best, bestD = i, d
 			}
 		}
 		if m.haveFl {
-			m.est.PeriodMs = float64(f-m.lastFl) / float64(time.Millisecond)
+			m.est.PeriodMs = lagMs(f, m.lastFl)
 		}
 		m.lastFl, m.haveFl = f, true
 		if best < 0 {
@@ -256,20 +277,44 @@ func (m *Marker) pair(out []defect.Event) []defect.Event {
 		}
 		t, _ := m.tones.at(best)
 		m.tones.use(best)
-		out = m.measured(f, float64(t-f)/float64(time.Millisecond), out)
+		out = m.measured(f, lagMs(t, f), out)
 	}
-	// Tones too old to pair with any flash still to come are dropped.
+	// Drop tones no flash seen or to come can pair with.
 	for m.tones.n > 0 {
 		t, _ := m.tones.at(0)
-		if m.vHead < t+maxLag+time.Second/10 {
+		if m.vHead < t+maxLag+blockDur*2 {
 			break
+		}
+		if m.flashes.n > 0 {
+			if f, _ := m.flashes.at(0); t >= f-maxLag {
+				break
+			}
 		}
 		m.tones.pop()
 	}
 	return out
 }
 
+// measured takes one pair. Once three pairs agree, a pair far from them
+// (a programme flash next to a marker tone) is held as a suspect rather
+// than reported; three suspects that agree with each other are a real
+// change of offset and become the new reference.
 func (m *Marker) measured(at time.Duration, offsetMs float64, out []defect.Event) []defect.Event {
+	if m.nrecent >= 3 && math.Abs(offsetMs-m.ref) > markerJumpMs {
+		m.suspect[m.nsuspect%3] = offsetMs
+		m.nsuspect++
+		if m.nsuspect < 3 {
+			return out
+		}
+		med := median3(m.suspect, 3)
+		for _, v := range m.suspect {
+			if math.Abs(v-med) > markerJumpMs/2 {
+				return out
+			}
+		}
+		m.recent, m.nrecent = m.suspect, 3 // relock
+	}
+	m.nsuspect = 0
 	m.est.At, m.est.OffsetMs = at, offsetMs
 	m.est.Pairs++
 	m.est.Present = true
@@ -277,7 +322,7 @@ func (m *Marker) measured(at time.Duration, offsetMs float64, out []defect.Event
 	m.recent[m.nrecent%3] = offsetMs
 	m.nrecent++
 	// Expect the next pair near the median of the last three, so one
-	// mis-paired marker does not drag the tracking away.
+	// odd pair does not drag the tracking away.
 	m.ref = offsetMs
 	if m.nrecent >= 3 {
 		m.ref = median3(m.recent, 3)

@@ -49,7 +49,9 @@ type Skew struct {
 
 	vHead, aHead time.Duration
 	vSeen, aSeen bool
-	now          time.Duration // progress clock: the furthest head
+	now          time.Duration // progress clock (see sample)
+	lastV        time.Duration
+	aSinceV      time.Duration // audio progress since video last advanced
 	started      bool
 	start        time.Duration // now at the first sample with both streams
 
@@ -130,30 +132,43 @@ func (k *Skew) AddVideo(end time.Duration, out []defect.Event) []defect.Event {
 		return out
 	}
 	k.vHead, k.vSeen = end, true
-	return k.sample(out)
+	return k.sample(0, out)
 }
 
-// AddAudio notes that audio has reached running time end.
-func (k *Skew) AddAudio(end time.Duration, out []defect.Event) []defect.Event {
+// AddAudio notes that audio has reached running time end with a buffer of
+// duration dur.
+func (k *Skew) AddAudio(end, dur time.Duration, out []defect.Event) []defect.Event {
 	if end < 0 {
 		return out
 	}
 	k.aHead, k.aSeen = end, true
-	return k.sample(out)
+	return k.sample(dur, out)
 }
 
-func (k *Skew) sample(out []defect.Event) []defect.Event {
+// sample takes one R sample; adur is the duration of the audio buffer that
+// brought it (0 for video).
+func (k *Skew) sample(adur time.Duration, out []defect.Event) []defect.Event {
 	if !k.vSeen || !k.aSeen || !k.s.Timestamp.Enabled || k.stopped {
 		return out
 	}
-	now := max(k.vHead, k.aHead)
+	// The detector's clock follows video while video advances (events are
+	// dated in the video timeline, which videoqc posts in), and audio
+	// while video is stalled, so that a stall still has a duration.
 	if !k.started {
-		k.start, k.now, k.started = now, now, true
-		k.tickEnd = now + skewTick
+		k.now = k.vHead
+		k.start, k.started = k.now, true
+		k.tickEnd = k.now + skewTick
+		k.lastV = k.vHead
 	}
-	if now > k.now {
-		k.now = now
+	if k.vHead > k.lastV {
+		k.aSinceV = 0
+	} else {
+		// Audio's own duration, not its timestamps: an audio jump is
+		// what is being measured, not time passing.
+		k.aSinceV += adur
 	}
+	k.lastV = k.vHead
+	k.now = max(k.now, k.vHead+max(0, k.aSinceV-skewTick))
 	r := float64(k.aHead-k.vHead) / float64(time.Millisecond)
 	if k.ns < skewSamples {
 		k.samp[k.ns] = r

@@ -80,6 +80,19 @@ func (s *synth) frameTime(i int) time.Duration {
 	return time.Duration(math.Round(float64(i) / s.fps * float64(time.Second)))
 }
 
+// snap moves event times onto frames unless s.continuous, so that the
+// sound of an event starts exactly with the frame that shows it.
+func (s *synth) snap() {
+	if s.continuous {
+		return
+	}
+	for _, l := range []*[]time.Duration{&s.events, &s.videoOnly, &s.audioOnly, &s.markers} {
+		for i, t := range *l {
+			(*l)[i] = s.frameTime(s.frameOf(t))
+		}
+	}
+}
+
 // video renders the frames.
 func (s *synth) video() []VideoFrame {
 	r := rand.New(rand.NewPCG(s.seed, 1))
@@ -119,7 +132,7 @@ func (s *synth) video() []VideoFrame {
 	}
 	hit := func(k int) {
 		if k > 0 && k < n {
-			diff[k] += 0.03 + 0.03*r.Float64()
+			diff[k] += 0.05 + 0.1*r.Float64()
 		}
 	}
 	evs := append([]time.Duration(nil), s.events...)
@@ -175,10 +188,19 @@ func (s *synth) audio() []float32 {
 		freqs := []float64{220, 277, 330, 440}
 		for _, f := range freqs {
 			ph := r.Float64() * 2 * math.Pi
+			// Rotating phasor: math.Sin per sample makes the tests slow.
+			c, sn := math.Cos(ph), math.Sin(ph)
+			dc, ds := math.Cos(2*math.Pi*f/float64(s.rate)), math.Sin(2*math.Pi*f/float64(s.rate))
+			env := 0.0
 			for i := range x {
-				t := float64(i) / float64(s.rate)
-				env := 0.03 * (1 + 0.5*math.Sin(2*math.Pi*0.13*t+ph))
-				x[i] += env * math.Sin(2*math.Pi*f*t+ph)
+				if i%256 == 0 {
+					t := float64(i) / float64(s.rate)
+					env = 0.03 * (1 + 0.5*math.Sin(2*math.Pi*0.13*t+ph))
+					m := math.Hypot(c, sn) // renormalise the phasor
+					c, sn = c/m, sn/m
+				}
+				x[i] += env * sn
+				c, sn = c*dc-sn*ds, sn*dc+c*ds
 			}
 		}
 	}
@@ -246,6 +268,7 @@ type sink interface {
 // play feeds frames and 1024-sample audio buffers in running-time order,
 // as a demuxer would interleave them.
 func (s *synth) play(k sink) {
+	s.snap()
 	frames := s.video()
 	samples := s.audio()
 	const buf = 1024
