@@ -5,7 +5,8 @@
 # package installs exactly what `make install PREFIX=/usr` would.
 #
 # Environment: ARCH (Debian arch, default native), VERSION (default
-# packaging/version.sh), BIN, PLUGIN_SO (built for ARCH), OUT (default dist).
+# packaging/version.sh), BIN, PLUGIN_SO (built for ARCH), OUT (default dist),
+# COMPRESS (dpkg-deb -Z: xz by default; tests use none).
 # Prints the path of the .deb on stdout.
 set -euo pipefail
 
@@ -76,5 +77,5 @@ sed -e "s/@VERSION@/$VERSION/" -e "s/@ARCH@/$ARCH/" -e "s/@INSTALLED_SIZE@/$size
 
 mkdir -p "$OUT"
 deb=$OUT/avwatch_${VERSION}_${ARCH}.deb
-dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+dpkg-deb --root-owner-group -Z"${COMPRESS:-xz}" --build "$root" "$deb" >/dev/null
 echo "$deb"
