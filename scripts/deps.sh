@@ -11,7 +11,7 @@ pkgs=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
   gstreamer1.0-rtsp libgstrtspserver-1.0-dev
   mosquitto mosquitto-clients openssl
-  systemd dpkg-dev make
+  systemd dpkg-dev
   "$@"
 )
 
