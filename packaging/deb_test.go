@@ -21,6 +21,8 @@ var (
 	debPath string
 	debErr  error
 	debLog  string
+	// debStandIn: the package holds a stand-in plugin, not libgstavwatch.so.
+	debStandIn bool
 )
 
 func nativeArch(t *testing.T) string {
@@ -59,6 +61,7 @@ func buildDeb(t *testing.T) string {
 		if _, err := os.Stat(plugin); err != nil {
 			plugin = filepath.Join(plugindir, "libgstcoreelements.so")
 			debLog = "build/libgstavwatch.so not built (make plugin): libgstcoreelements.so stands in for it"
+			debStandIn = true
 		}
 		cmd := exec.Command(filepath.Join(root, "packaging", "build-deb.sh"))
 		cmd.Env = append(os.Environ(), "BIN="+bin, "PLUGIN_SO="+plugin, "VERSION="+testVersion,
