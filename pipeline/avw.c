@@ -215,6 +215,7 @@ avw_inst *avw_inst_new(GstElement *pipeline) {
 typedef struct {
 	gint64 *count;
 	gint64 *pts;
+	gint *eos;
 } probe_ctx;
 
 static GstPadProbeReturn count_cb(GstPad *pad, GstPadProbeInfo *info, gpointer data) {
@@ -227,6 +228,9 @@ static GstPadProbeReturn count_cb(GstPad *pad, GstPadProbeInfo *info, gpointer d
 		GstBufferList *l = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
 		n = gst_buffer_list_length(l);
 		if (n > 0) pts = GST_BUFFER_PTS(gst_buffer_list_get(l, 0));
+	} else {
+		if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) g_atomic_int_add(c->eos, 1);
+		return GST_PAD_PROBE_OK;
 	}
 	__atomic_add_fetch(c->count, n, __ATOMIC_RELAXED);
 	if (GST_CLOCK_TIME_IS_VALID(pts)) __atomic_store_n(c->pts, (gint64)pts, __ATOMIC_RELAXED);
@@ -239,7 +243,9 @@ static void probe_pad(avw_inst *in, GstElement *e, int kind) {
 	probe_ctx *c = g_new0(probe_ctx, 1);
 	c->count = &in->buffers[kind];
 	c->pts = &in->last_pts[kind];
-	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST, count_cb, c, g_free);
+	c->eos = &in->eos[kind];
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+		count_cb, c, g_free);
 	gst_object_unref(pad);
 	in->analysers[kind]++;
 }
@@ -277,6 +283,8 @@ void avw_inst_free(avw_inst *in) {
 
 gint64 avw_inst_buffers(avw_inst *in, int kind) { return __atomic_load_n(&in->buffers[kind], __ATOMIC_RELAXED); }
 gint64 avw_inst_last_pts(avw_inst *in, int kind) { return __atomic_load_n(&in->last_pts[kind], __ATOMIC_RELAXED); }
+int avw_inst_analysers(avw_inst *in, int kind) { return in->analysers[kind]; }
+int avw_inst_eos(avw_inst *in, int kind) { return g_atomic_int_get(&in->eos[kind]); }
 
 gint64 avw_inst_position(avw_inst *in) {
 	gint64 p = -1;

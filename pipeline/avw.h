@@ -16,6 +16,7 @@ typedef struct {
 	gint64 buffers[2];   // buffers that reached the analysers (atomic)
 	gint64 last_pts[2];  // PTS of the latest one, -1 unknown (atomic)
 	int analysers[2];    // analyser pads probed per kind
+	gint eos[2];         // analyser pads that saw EOS (atomic)
 } avw_inst;
 
 // Registry.
@@ -48,6 +49,8 @@ int avw_inst_set_state(avw_inst *in, int state);
 void avw_inst_free(avw_inst *in);
 gint64 avw_inst_buffers(avw_inst *in, int kind);
 gint64 avw_inst_last_pts(avw_inst *in, int kind);
+int avw_inst_analysers(avw_inst *in, int kind);
+int avw_inst_eos(avw_inst *in, int kind);
 gint64 avw_inst_position(avw_inst *in);
 gint64 avw_inst_duration(avw_inst *in);
 char *avw_inst_video_decoder(avw_inst *in);

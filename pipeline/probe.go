@@ -24,6 +24,8 @@ const probeCaps = "video/x-raw(ANY); audio/x-raw(ANY); video/x-h264; video/x-h26
 	"audio/x-flac; audio/x-alaw; audio/x-mulaw; text/x-raw(ANY); subpicture/x-dvb; subpicture/x-dvd; subpicture/x-pgs; " +
 	"application/x-teletext; meta/x-klv; application/x-rtp"
 
+const fileProbeTimeout = 5 * time.Second
+
 // probeMedia learns which streams a source carries: it runs the source into
 // a decodebin3 that decodes nothing (see probeCaps) until decodebin3 posts its
 // stream collection. The generated pipeline then has exactly one branch per
@@ -40,8 +42,17 @@ func probeMedia(ctx context.Context, src launch.Source, timeout, poll time.Durat
 	}
 	in := C.avw_inst_new(p)
 	defer C.avw_inst_free(in)
-	if C.avw_inst_set_state(in, C.GST_STATE_PLAYING) == C.GST_STATE_CHANGE_FAILURE {
-		// The reason is on the bus; read it below.
+	// PAUSED is enough for a file (the collection comes while prerolling);
+	// a live source only produces data in PLAYING. A failure's reason is
+	// on the bus, read below.
+	if C.avw_inst_set_state(in, C.GST_STATE_PAUSED) == C.GST_STATE_CHANGE_NO_PREROLL {
+		C.avw_inst_set_state(in, C.GST_STATE_PLAYING)
+	}
+	if src.Kind == launch.File && timeout > fileProbeTimeout {
+		// A file's streams are known as soon as its header is read. Waiting
+		// longer only matters when GStreamer lost the demuxer's error
+		// (parsebin drops errors posted while it plugs an element).
+		timeout = fileProbeTimeout
 	}
 	deadline := time.Now().Add(timeout)
 	// A file's demuxer lists every stream at once. A live source may not:
@@ -65,6 +76,9 @@ func probeMedia(ctx context.Context, src launch.Source, timeout, poll time.Durat
 			}
 			if found != "" {
 				return launch.Media{}, fmt.Errorf("%s: no audio or video stream (found %s)", src.URI, found)
+			}
+			if src.Kind == launch.File {
+				return launch.Media{}, fmt.Errorf("%s: no audio or video stream found within %s: the file is damaged or not a media file", src.URI, timeout)
 			}
 			return launch.Media{}, fmt.Errorf("%s: no audio or video arrived within %s", src.URI, timeout)
 		}
@@ -179,8 +193,11 @@ func errorText(src, text, debug string) string {
 			tail = debug[i+2:]
 		} else if i := strings.LastIndex(debug, "): "); i >= 0 {
 			tail = debug[i+3:]
-			if j := strings.Index(tail, ": "); j >= 0 && strings.HasPrefix(tail, "/Gst") {
-				tail = tail[j+2:]
+			if strings.HasPrefix(tail, "/Gst") { // only the element's path
+				tail = ""
+				if j := strings.Index(debug[i+3:], ": "); j >= 0 {
+					tail = debug[i+3+j+2:]
+				}
 			}
 		}
 		tail = strings.TrimSpace(strings.ReplaceAll(tail, "\n", " "))

@@ -19,6 +19,7 @@ import (
 	"github.com/avwatch/avwatch/elements/defect"
 	"github.com/avwatch/avwatch/elements/message"
 	"github.com/avwatch/avwatch/pipeline/event"
+	"github.com/avwatch/avwatch/pipeline/integrity"
 	"github.com/avwatch/avwatch/pipeline/launch"
 )
 
@@ -267,7 +268,8 @@ type outcome struct {
 	permanent bool // retrying cannot help (the pipeline does not parse)
 	hardware  bool // a hardware decoder failed: retry in software
 	ran       time.Duration
-	live      bool // the pipeline turned out live (user pipelines)
+	live      bool     // the pipeline turned out live (user pipelines)
+	frames    [2]int64 // buffers that reached the video and audio analysers
 }
 
 func (r *stream) run(ctx context.Context) {
@@ -275,6 +277,55 @@ func (r *stream) run(ctx context.Context) {
 	defer close(r.events)
 	r.lastData = time.Now()
 	r.state(ctx, event.Starting, "")
+	// A file's container is checked alongside the decode: damage the
+	// decoder walks over silently (a cut-off transport stream ends with a
+	// clean EOS) is reported with the result.
+	var integrityErr error
+	integrityDone := make(chan struct{})
+	if r.src != nil && r.src.Kind == launch.File && !r.spec.Loop {
+		ictx, icancel := context.WithCancel(ctx)
+		go func() {
+			defer close(integrityDone)
+			integrityErr = integrity.Check(ictx, r.src.Path)
+		}()
+		defer func() { icancel(); <-integrityDone }()
+	} else {
+		close(integrityDone)
+	}
+	fileProblems := func(out outcome) []string {
+		<-integrityDone
+		var p []string
+		if integrityErr != nil && !errors.Is(integrityErr, context.Canceled) {
+			p = append(p, integrityErr.Error())
+		}
+		if out.kind == outEOS && r.media != nil {
+			if r.media.Video && out.frames[0] == 0 {
+				p = append(p, "no video frame could be decoded: the video stream is corrupt or empty")
+			}
+			if r.media.Audio && out.frames[1] == 0 {
+				p = append(p, "no audio could be decoded: the audio stream is corrupt or empty")
+			}
+		}
+		return p
+	}
+	endFile := func(out outcome) {
+		problems := fileProblems(out)
+		for _, p := range problems {
+			r.emit(ctx, event.Event{Kind: event.KindError, Message: p})
+		}
+		if out.kind == outEOS {
+			r.endLoss(ctx)
+			r.emit(ctx, event.Event{Kind: event.KindEOS})
+		}
+		switch {
+		case out.kind == outFailed:
+			r.emitFinal(event.Event{Kind: event.KindState, State: event.Down, Decoder: r.decoder, Fallback: r.fallback, Message: out.msg})
+		case len(problems) > 0:
+			r.emitFinal(event.Event{Kind: event.KindState, State: event.Down, Decoder: r.decoder, Fallback: r.fallback, Message: problems[0]})
+		default:
+			r.emitFinal(event.Event{Kind: event.KindState, State: event.Stopped, Decoder: r.decoder, Fallback: r.fallback, Message: "end of stream"})
+		}
+	}
 	backoff := r.opts.BackoffMin
 	for {
 		out := r.attempt(ctx)
@@ -289,9 +340,7 @@ func (r *stream) run(ctx context.Context) {
 				r.restarts++
 				continue
 			}
-			r.endLoss(ctx)
-			r.emit(ctx, event.Event{Kind: event.KindEOS})
-			r.emitFinal(event.Event{Kind: event.KindState, State: event.Stopped, Decoder: r.decoder, Fallback: r.fallback, Message: "end of stream"})
+			endFile(out)
 			return
 		case out.kind == outFailed && out.hardware && !r.fallback:
 			r.fallback = true
@@ -300,6 +349,10 @@ func (r *stream) run(ctx context.Context) {
 			r.state(ctx, event.Reconnecting, "falling back to software decoding")
 			continue
 		case out.kind == outFailed && (out.permanent || !live || r.opts.Once):
+			if !live {
+				endFile(out)
+				return
+			}
 			r.emitFinal(event.Event{Kind: event.KindState, State: event.Down, Decoder: r.decoder, Fallback: r.fallback, Message: out.msg})
 			return
 		case out.kind == outEOS && r.opts.Once:
@@ -489,6 +542,7 @@ func (r *stream) attempt(ctx context.Context) outcome {
 		counts    [2]int64
 		playing   bool
 		decKnown  bool
+		eosAt     time.Time
 		lastStats = time.Now()
 		statCount int64
 		lastProg  = time.Now()
@@ -504,6 +558,7 @@ func (r *stream) attempt(ctx context.Context) outcome {
 			if done {
 				out.ran = time.Since(started)
 				out.live = live
+				out.frames = [2]int64{int64(C.avw_inst_buffers(in, C.AVW_VIDEO)), int64(C.avw_inst_buffers(in, C.AVW_AUDIO))}
 				return out
 			}
 		}
@@ -529,9 +584,27 @@ func (r *stream) attempt(ctx context.Context) outcome {
 			}
 		}
 		r.watch(ctx, &progressed)
-		if (live || r.live()) && time.Since(lastProg) >= r.spec.StallTimeout+r.opts.StallRestart && time.Since(started) >= r.spec.StallTimeout+r.opts.StallRestart {
+		stalled := time.Since(lastProg) >= r.spec.StallTimeout+r.opts.StallRestart && time.Since(started) >= r.spec.StallTimeout+r.opts.StallRestart
+		frames := [2]int64{v, a}
+		switch {
+		case stalled && (live || r.live()):
 			msg := fmt.Sprintf("no data for %s", (r.spec.StallTimeout + r.opts.StallRestart).Round(time.Millisecond))
-			return outcome{kind: outFailed, msg: msg, ran: time.Since(started), live: live}
+			return outcome{kind: outFailed, msg: msg, ran: time.Since(started), live: live, frames: frames}
+		case stalled:
+			// A file that stops decoding without an error or EOS (GStreamer
+			// lost an error, or a branch waits for a stream that never
+			// comes) must not hang avwatch check.
+			msg := fmt.Sprintf("decoding stalled: nothing decoded for %s; the file is probably damaged", (r.spec.StallTimeout + r.opts.StallRestart).Round(time.Millisecond))
+			r.emit(ctx, event.Event{Kind: event.KindError, Message: msg})
+			return outcome{kind: outFailed, msg: msg, ran: time.Since(started), live: live, frames: frames}
+		case !live && !r.live() && branchesDone(in):
+			// Every branch that carried data has ended while another never
+			// got any: the pipeline-wide EOS would wait for it forever.
+			if eosAt.IsZero() {
+				eosAt = time.Now()
+			} else if time.Since(eosAt) >= 500*time.Millisecond {
+				return outcome{kind: outEOS, ran: time.Since(started), frames: frames}
+			}
 		}
 		if r.opts.StatsInterval > 0 && time.Since(lastStats) >= r.opts.StatsInterval {
 			dt := time.Since(lastStats).Seconds()
@@ -555,6 +628,26 @@ func (r *stream) attempt(ctx context.Context) outcome {
 			}
 		}
 	}
+}
+
+// branchesDone reports whether the branches that received buffers have all
+// seen EOS while at least one other branch received nothing.
+func branchesDone(in *C.avw_inst) bool {
+	ended, empty := 0, 0
+	for _, k := range []C.int{C.AVW_VIDEO, C.AVW_AUDIO} {
+		if C.avw_inst_analysers(in, k) == 0 {
+			continue
+		}
+		switch {
+		case C.avw_inst_buffers(in, k) == 0:
+			empty++
+		case C.avw_inst_eos(in, k) >= C.avw_inst_analysers(in, k):
+			ended++
+		default:
+			return false
+		}
+	}
+	return ended > 0 && empty > 0
 }
 
 func maxPTS(in *C.avw_inst) time.Duration {

@@ -84,3 +84,32 @@ func TestProbeFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestCorruptInputs: every damaged input ends with a clear error, within a
+// deadline, and leaks nothing.
+func TestCorruptInputs(t *testing.T) {
+	for _, kind := range testsource.Corruptions {
+		path := testsource.Corrupt(t, kind)
+		s, err := StartWith(context.Background(), event.Spec{Name: kind, Source: path}, Options{Once: true, StatsInterval: -1})
+		if err != nil {
+			t.Logf("%-24s start: %v", kind, err)
+			continue
+		}
+		evs := collect(t, s, 15*time.Second)
+		s.Stop()
+		var errs []string
+		for _, e := range evs {
+			if e.Kind == event.KindError {
+				errs = append(errs, e.Message)
+			}
+		}
+		last := evs[len(evs)-1]
+		if len(errs) == 0 || last.Kind != event.KindState || last.State != event.Down {
+			t.Errorf("%s: want an error and state down, got %v", kind, kinds(evs))
+		}
+		t.Logf("%-24s %q", kind, errs)
+	}
+	if n := LivePipelines(); n != 0 {
+		t.Errorf("%d pipelines left", n)
+	}
+}

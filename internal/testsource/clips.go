@@ -29,6 +29,8 @@ type Clip struct {
 	// Pattern is the videotestsrc pattern (default "smpte"); "black" makes
 	// a black clip.
 	Pattern string
+	// FastStart puts the MP4 index (moov) first.
+	FastStart bool
 }
 
 var clipMu sync.Mutex
@@ -84,6 +86,9 @@ func launchFor(c Clip, out string) string {
 	mux := "mpegtsmux name=mux"
 	if c.Container == "mp4" {
 		mux = "mp4mux name=mux"
+		if c.FastStart {
+			mux += " faststart=true"
+		}
 	}
 	var b strings.Builder
 	if c.Video {

@@ -85,9 +85,12 @@ func Build(reg Registry, in Input) (Plan, error) {
 		in.RTSPLatencyMs = 200
 	}
 	var p Plan
-	p.Sink = "fakesink sync=false"
+	// async=false: a sink does not wait for a buffer before the pipeline
+	// may play. With preroll, a stream that is listed but never delivers
+	// (damaged audio) blocks every other branch in PAUSED forever.
+	p.Sink = "fakesink sync=false async=false"
 	if in.Sync {
-		p.Sink = "fakesink sync=true"
+		p.Sink = "fakesink sync=true async=false"
 	}
 	switch in.Source.Kind {
 	case Test:

@@ -24,7 +24,7 @@ func box(name string) Set { return NewSet(append(append([]string{}, swBox...), b
 
 const (
 	fileSrc   = `filesrc location="/clips/a.ts" ! `
-	analysis  = ` ! videoqc ! fakesink sync=false dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=false`
+	analysis  = ` ! videoqc ! fakesink sync=false async=false dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=false async=false`
 	plainDec  = `decodebin3 name=dec`
 	h264Caps  = `decodebin3 name=dec caps="video/x-h264;audio/x-raw(ANY)"`
 	h265Caps  = `decodebin3 name=dec caps="video/x-h265;audio/x-raw(ANY)"`
@@ -188,29 +188,29 @@ func TestSources(t *testing.T) {
 		want  string
 	}{
 		{"/clips/a b\"c.mp4", Media{Video: true, Codec: H264}, false,
-			`filesrc location="/clips/a b\"c.mp4" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=false`},
+			`filesrc location="/clips/a b\"c.mp4" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 		{"file:///clips/tone.mp4", Media{Audio: true}, true,
-			`filesrc location="/clips/tone.mp4" ! decodebin3 name=dec dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true`},
+			`filesrc location="/clips/tone.mp4" ! decodebin3 name=dec dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"rtsp://cam.local:554/stream1", Media{Video: true, Audio: true, Codec: H265}, true,
-			`rtspsrc location="rtsp://cam.local:554/stream1" latency=200 name=src src. ! queue ! dec.sink_%u src. ! queue ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true`},
+			`rtspsrc location="rtsp://cam.local:554/stream1" latency=200 name=src src. ! queue ! dec.sink_%u src. ! queue ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"srt://10.0.0.5:9000?mode=caller&latency=200", Media{Video: true, Codec: H264}, true,
-			`srtsrc uri="srt://10.0.0.5:9000?mode=caller&latency=200" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true`},
+			`srtsrc uri="srt://10.0.0.5:9000?mode=caller&latency=200" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false`},
 		{"udp://@239.1.1.1:5000", Media{Video: true, Audio: true, Codec: H264}, true,
-			`udpsrc uri="udp://239.1.1.1:5000" buffer-size=2097152 caps="video/mpegts, systemstream=(boolean)true, packetsize=(int)188" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true`},
+			`udpsrc uri="udp://239.1.1.1:5000" buffer-size=2097152 caps="video/mpegts, systemstream=(boolean)true, packetsize=(int)188" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"udp://:5000", Media{Audio: true}, true,
-			`udpsrc uri="udp://0.0.0.0:5000" buffer-size=2097152 caps="video/mpegts, systemstream=(boolean)true, packetsize=(int)188" ! decodebin3 name=dec dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true`},
+			`udpsrc uri="udp://0.0.0.0:5000" buffer-size=2097152 caps="video/mpegts, systemstream=(boolean)true, packetsize=(int)188" ! decodebin3 name=dec dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"rtp://239.1.1.2:5004", Media{Video: true, Codec: H264}, true,
-			`udpsrc uri="udp://239.1.1.2:5004" buffer-size=2097152 caps="application/x-rtp, media=(string)video, clock-rate=(int)90000, encoding-name=(string)MP2T" ! rtpjitterbuffer latency=200 ! rtpmp2tdepay ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true`},
+			`udpsrc uri="udp://239.1.1.2:5004" buffer-size=2097152 caps="application/x-rtp, media=(string)video, clock-rate=(int)90000, encoding-name=(string)MP2T" ! rtpjitterbuffer latency=200 ! rtpmp2tdepay ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false`},
 		{"https://cdn.example/live/index.m3u8", Media{Video: true, Audio: true, Codec: H264}, true,
-			`souphttpsrc location="https://cdn.example/live/index.m3u8" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true`},
+			`souphttpsrc location="https://cdn.example/live/index.m3u8" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"v4l2:///dev/video2", Media{}, true,
-			`v4l2src device="/dev/video2" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true`},
+			`v4l2src device="/dev/video2" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false`},
 		{"test://", Media{}, true,
-			`videotestsrc is-live=true pattern=smpte ! video/x-raw,width=640,height=360,framerate=25/1 ! queue ! videoconvert ! videoqc ! fakesink sync=true audiotestsrc is-live=true wave=sine freq=1000 volume=0.1 samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! queue ! audioconvert ! audioqc ! fakesink sync=true`},
+			`videotestsrc is-live=true pattern=smpte ! video/x-raw,width=640,height=360,framerate=25/1 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false audiotestsrc is-live=true wave=sine freq=1000 volume=0.1 samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"test://?duration=2&pattern=ball&audio=false&fps=30&width=320&height=240", Media{}, false,
-			`videotestsrc is-live=false pattern=ball num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 ! queue ! videoconvert ! videoqc ! fakesink sync=false`},
+			`videotestsrc is-live=false pattern=ball num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 ! queue ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 		{"/clips/raw.mkv", Media{Video: true, Codec: Raw}, false,
-			`filesrc location="/clips/raw.mkv" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=false`},
+			`filesrc location="/clips/raw.mkv" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 	}
 	for _, c := range cases {
 		s, err := ParseSource(c.src)
@@ -236,7 +236,7 @@ func TestPlaceholderAnalysers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fileSrc + plainDec + ` dec.video_0 ! queue ! videoconvert ! identity name=videoqc ! fakesink sync=false dec.audio_0 ! queue ! audioconvert ! identity name=audioqc ! fakesink sync=false`
+	want := fileSrc + plainDec + ` dec.video_0 ! queue ! videoconvert ! identity name=videoqc ! fakesink sync=false async=false dec.audio_0 ! queue ! audioconvert ! identity name=audioqc ! fakesink sync=false async=false`
 	if p.Launch != want {
 		t.Errorf("got  %s\nwant %s", p.Launch, want)
 	}
@@ -328,7 +328,7 @@ func TestExpandTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `rtspsrc location="rtsp://cam/1" latency=200 name=src src. ! queue ! dec.sink_%u src. ! queue ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videocrop top=60 ! video/x-raw,format={I420,NV12} ! videoqc black-min-duration=1.0 ! fakesink sync=true`
+	want := `rtspsrc location="rtsp://cam/1" latency=200 name=src src. ! queue ! dec.sink_%u src. ! queue ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videocrop top=60 ! video/x-raw,format={I420,NV12} ! videoqc black-min-duration=1.0 ! fakesink sync=true async=false`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

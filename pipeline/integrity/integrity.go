@@ -1,0 +1,160 @@
+// Package integrity checks a media file's container structure, the damage a
+// decoder silently walks over: GStreamer ends a cut-off transport stream
+// with a clean EOS, and decodes garbage after a valid header without a bus
+// error. `avwatch check` reports these as errors (exit code 2) next to the
+// defects it found in what did decode.
+package integrity
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Check checks the file at path. An MPEG transport stream must be a whole
+// number of packets, each starting with the sync byte; an ISO BMFF file
+// (MP4, MOV) must be a chain of boxes ending exactly at the end of the file.
+// Other containers are not checked (nil).
+func Check(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	head := make([]byte, 1024)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return err
+	}
+	head = head[:n]
+	if pkt, off := tsPacket(head); pkt > 0 {
+		return checkTS(ctx, f, st.Size(), pkt, off)
+	}
+	if isBMFF(head) {
+		return checkBMFF(f, st.Size())
+	}
+	return nil
+}
+
+// tsPacket recognises a transport stream starting at the file's first
+// byte: 188-byte packets, 192 (M2TS, 4-byte timecode first) or 204 (with
+// Reed-Solomon parity). off is the sync byte's offset in a packet.
+func tsPacket(b []byte) (pkt, off int) {
+	for _, c := range []struct{ pkt, off int }{{188, 0}, {192, 4}, {204, 0}} {
+		ok := len(b) > c.off+2*c.pkt
+		for i := 0; ok && i < 3; i++ {
+			ok = b[c.off+i*c.pkt] == 0x47
+		}
+		if ok {
+			return c.pkt, c.off
+		}
+	}
+	return 0, 0
+}
+
+func checkTS(ctx context.Context, f *os.File, size int64, pkt, off int) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	buf := make([]byte, pkt*5577) // ~1 MiB, whole packets
+	var (
+		pos, bad, total int64
+		firstBad        int64 = -1
+	)
+	for {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		n, err := io.ReadFull(f, buf)
+		for i := 0; i+pkt <= n; i += pkt {
+			total++
+			if buf[i+off] != 0x47 {
+				bad++
+				if firstBad < 0 {
+					firstBad = pos + int64(i)
+				}
+			}
+		}
+		pos += int64(n)
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if bad > 0 {
+		return fmt.Errorf("MPEG-TS is corrupt: %d of %d packets have no sync byte, the first at byte %d", bad, total, firstBad)
+	}
+	if rest := size % int64(pkt); rest != 0 {
+		return fmt.Errorf("MPEG-TS is cut off: the file ends %d bytes into a %d-byte packet", rest, pkt)
+	}
+	return nil
+}
+
+// isBMFF recognises an ISO BMFF file by its first box.
+func isBMFF(b []byte) bool {
+	if len(b) < 8 {
+		return false
+	}
+	switch string(b[4:8]) {
+	case "ftyp", "moov", "mdat", "free", "skip", "wide", "styp", "pdin":
+		return true
+	}
+	return false
+}
+
+func checkBMFF(f *os.File, size int64) error {
+	var pos int64
+	hdr := make([]byte, 16)
+	for pos < size {
+		if size-pos < 8 {
+			return fmt.Errorf("MP4 is cut off: %d stray bytes after the last box at byte %d", size-pos, pos)
+		}
+		if _, err := f.ReadAt(hdr[:8], pos); err != nil {
+			return err
+		}
+		boxSize := int64(binary.BigEndian.Uint32(hdr[:4]))
+		typ := hdr[4:8]
+		if !printable(typ) {
+			return fmt.Errorf("MP4 is corrupt: no valid box at byte %d", pos)
+		}
+		switch boxSize {
+		case 0: // extends to the end of the file
+			return nil
+		case 1:
+			if _, err := f.ReadAt(hdr[8:16], pos+8); err != nil {
+				return fmt.Errorf("MP4 is cut off inside the %q box header at byte %d", typ, pos)
+			}
+			boxSize = int64(binary.BigEndian.Uint64(hdr[8:16]))
+			if boxSize < 16 {
+				return fmt.Errorf("MP4 is corrupt: %q box at byte %d has size %d", typ, pos, boxSize)
+			}
+		default:
+			if boxSize < 8 {
+				return fmt.Errorf("MP4 is corrupt: %q box at byte %d has size %d", typ, pos, boxSize)
+			}
+		}
+		if pos+boxSize > size {
+			return fmt.Errorf("MP4 is cut off: the %q box at byte %d needs %d bytes, the file ends %d bytes into it", typ, pos, boxSize, size-pos)
+		}
+		pos += boxSize
+	}
+	return nil
+}
+
+func printable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
