@@ -174,6 +174,17 @@ char *avw_set_prop(GstElement *e, const char *prop, const char *value) {
 	return NULL;
 }
 
+char *avw_get_prop(GstElement *e, const char *prop) {
+	GParamSpec *ps = g_object_class_find_property(G_OBJECT_GET_CLASS(e), prop);
+	if (ps == NULL) return NULL;
+	GValue v = G_VALUE_INIT;
+	g_value_init(&v, ps->value_type);
+	g_object_get_property(G_OBJECT(e), prop, &v);
+	char *s = gst_value_serialize(&v);
+	g_value_unset(&v);
+	return s;
+}
+
 typedef struct {
 	const char *key;
 	GPtrArray *out;

@@ -38,6 +38,7 @@ int avw_live_pipelines(void);
 // Properties. Returns NULL on success, else an error message.
 char *avw_check_prop(GstElement *e, const char *prop, const char *value);
 char *avw_set_prop(GstElement *e, const char *prop, const char *value);
+char *avw_get_prop(GstElement *e, const char *prop); // serialized, NULL if none
 // Elements matching key (name, else factory name), NULL-terminated array.
 GstElement **avw_find(GstElement *pipeline, const char *key);
 void avw_free_found(GstElement **found);

@@ -249,3 +249,25 @@ func setProps(p *C.GstElement, props map[string]string, check bool) []error {
 	}
 	return errs
 }
+
+// getProp reads "element.prop" from p (the first matching element).
+func getProp(p *C.GstElement, key string) (string, error) {
+	el, prop, err := splitKey(key)
+	if err != nil {
+		return "", err
+	}
+	ce, cp := C.CString(el), C.CString(prop)
+	defer C.free(unsafe.Pointer(ce))
+	defer C.free(unsafe.Pointer(cp))
+	found := C.avw_find(p, ce)
+	defer C.avw_free_found(found)
+	if *found == nil {
+		return "", fmt.Errorf("no element %q", el)
+	}
+	v := C.avw_get_prop(*found, cp)
+	if v == nil {
+		return "", fmt.Errorf("%s has no property %q", el, prop)
+	}
+	defer C.free(unsafe.Pointer(v))
+	return C.GoString(v), nil
+}

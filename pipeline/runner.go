@@ -551,39 +551,44 @@ func (r *stream) attempt(ctx context.Context) outcome {
 		if ctx.Err() != nil {
 			return outcome{kind: outStopped}
 		}
+		// progress reports new buffers: decoder in use, playing, watchdog.
+		progress := func() (v, a int64, progressed bool) {
+			v, a = int64(C.avw_inst_buffers(in, C.AVW_VIDEO)), int64(C.avw_inst_buffers(in, C.AVW_AUDIO))
+			progressed = v != counts[0] || a != counts[1]
+			if progressed {
+				counts = [2]int64{v, a}
+				lastProg = time.Now()
+				r.lastPTS = maxPTS(in)
+				if !decKnown && v > 0 {
+					// The decoder actually picked (decodebin3 decides at
+					// run time), reported once per pipeline.
+					decKnown = true
+					if dec := decoderInUse(in); dec != "" {
+						r.decoder = dec
+						r.emit(ctx, event.Event{Kind: event.KindDecoder, Decoder: dec, Fallback: r.fallback})
+					}
+				}
+				if !playing {
+					playing = true
+					r.state(ctx, event.Playing, "")
+				}
+			}
+			r.watch(ctx, &progressed)
+			return v, a, progressed
+		}
 		m := C.avw_inst_pop(in, C.gint64(r.opts.Poll))
 		if m != nil {
-			out, done := r.handle(ctx, in, m, plan, counts[0])
+			out, done := r.handle(ctx, in, m, plan, int64(C.avw_inst_buffers(in, C.AVW_VIDEO)))
 			C.avw_msg_unref(m)
 			if done {
+				v, a, _ := progress() // a short file may end within one poll
 				out.ran = time.Since(started)
 				out.live = live
-				out.frames = [2]int64{int64(C.avw_inst_buffers(in, C.AVW_VIDEO)), int64(C.avw_inst_buffers(in, C.AVW_AUDIO))}
+				out.frames = [2]int64{v, a}
 				return out
 			}
 		}
-		// Watchdog and progress.
-		v, a := int64(C.avw_inst_buffers(in, C.AVW_VIDEO)), int64(C.avw_inst_buffers(in, C.AVW_AUDIO))
-		progressed := v != counts[0] || a != counts[1]
-		if progressed {
-			counts = [2]int64{v, a}
-			lastProg = time.Now()
-			r.lastPTS = maxPTS(in)
-			if !decKnown && v > 0 {
-				// The decoder actually picked (decodebin3 decides at run
-				// time), reported once per pipeline.
-				decKnown = true
-				if dec := decoderInUse(in); dec != "" {
-					r.decoder = dec
-					r.emit(ctx, event.Event{Kind: event.KindDecoder, Decoder: dec, Fallback: r.fallback})
-				}
-			}
-			if !playing {
-				playing = true
-				r.state(ctx, event.Playing, "")
-			}
-		}
-		r.watch(ctx, &progressed)
+		v, a, _ := progress()
 		stalled := time.Since(lastProg) >= r.spec.StallTimeout+r.opts.StallRestart && time.Since(started) >= r.spec.StallTimeout+r.opts.StallRestart
 		frames := [2]int64{v, a}
 		switch {

@@ -39,7 +39,7 @@ func Validate(spec event.Spec) error {
 		return errors.New("the pipeline uses placeholders like {source} but there is no source: add one")
 	}
 	var desc string
-	placeholders := false
+	placeholder := map[string]bool{} // analysers not registered yet
 	if spec.Source != "" {
 		src, err := launch.ParseSource(spec.Source)
 		if err != nil {
@@ -52,7 +52,8 @@ func Validate(spec event.Spec) error {
 		}
 		// Not probed: assume audio and video so every placeholder expands.
 		vqc, aqc := analysers()
-		placeholders = strings.HasPrefix(vqc, "identity") || strings.HasPrefix(aqc, "identity")
+		placeholder["videoqc"] = strings.HasPrefix(vqc, "identity")
+		placeholder["audioqc"] = strings.HasPrefix(aqc, "identity")
 		if tpl {
 			vqc, aqc = "videoqc", "audioqc"
 		}
@@ -82,7 +83,7 @@ func Validate(spec event.Spec) error {
 	}
 	props := map[string]string{}
 	for k, v := range spec.Properties {
-		if el, _, _ := strings.Cut(k, "."); placeholders && (el == "videoqc" || el == "audioqc") {
+		if el, _, ok := strings.Cut(k, "."); ok && placeholder[el] {
 			continue // the element is not registered yet; nothing to check against
 		}
 		props[k] = v

@@ -31,6 +31,8 @@ type Clip struct {
 	Pattern string
 	// FastStart puts the MP4 index (moov) first.
 	FastStart bool
+	// Baseline encodes H.264 constrained-baseline (what openh264dec takes).
+	Baseline bool
 }
 
 var clipMu sync.Mutex
@@ -93,6 +95,9 @@ func launchFor(c Clip, out string) string {
 	var b strings.Builder
 	if c.Video {
 		enc := fmt.Sprintf("x264enc speed-preset=ultrafast key-int-max=%d ! h264parse", c.FPS)
+		if c.Baseline {
+			enc = fmt.Sprintf("x264enc speed-preset=ultrafast key-int-max=%d ! video/x-h264,profile=constrained-baseline ! h264parse", c.FPS)
+		}
 		if c.Codec == "h265" {
 			enc = fmt.Sprintf("x265enc speed-preset=ultrafast key-int-max=%d ! h265parse", c.FPS)
 		}
