@@ -101,6 +101,9 @@ func meter[T int16 | float32](a *AudioMeter, rt time.Duration, x []T, channels, 
 			m += float64(v)
 		}
 		m *= mix
+		if m != m { // NaN from a broken decoder: count it as silence
+			m = 0
+		}
 		d := m - a.prev
 		a.prev = m
 		a.sumSq += m * m

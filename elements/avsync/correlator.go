@@ -193,6 +193,11 @@ func (c *Correlator) AddVideo(f VideoFrame) {
 	v := math.Max(0, f.Diff-base)
 	if st.vSeen {
 		v += math.Max(0, f.Luma-st.luma)
+	}
+	if !(v < math.Inf(1)) { // NaN or Inf from a broken measure: no event
+		v = 0
+	}
+	if st.vSeen {
 		if p := f.RT - st.vLast; p > 0 && p < time.Second {
 			if st.period == 0 {
 				st.period = p
@@ -201,10 +206,10 @@ func (c *Correlator) AddVideo(f VideoFrame) {
 			}
 		}
 	}
-	st.dh[st.di] = f.Diff
+	st.dh[st.di] = finite(f.Diff)
 	st.di = (st.di + 1) % 3
 	st.nd = min(st.nd+1, 3)
-	st.luma = f.Luma
+	st.luma = finite(f.Luma)
 	c.vt[st.vw], c.vv[st.vw] = f.RT, v
 	st.vw = (st.vw + 1) % len(c.vt)
 	st.vn = min(st.vn+1, len(c.vt))
@@ -217,6 +222,14 @@ func (c *Correlator) AddVideo(f VideoFrame) {
 		st.vHead = end
 	}
 	st.vSeen = true
+}
+
+// finite maps NaN and ±Inf (a broken upstream measure) to 0.
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
 }
 
 func median3(d [3]float64, n int) float64 {
@@ -255,9 +268,10 @@ func (c *Correlator) AddAudio(b AudioBlock) {
 	// onset lands, so the timing stays at 5 ms.
 	i := st.ne % onsetBlocks
 	ps, ph := st.es, st.hs
-	st.es += b.Energy - st.eh[i]
-	st.hs += b.HF - st.hh[i]
-	st.eh[i], st.hh[i] = b.Energy, b.HF
+	e, hf := finite(b.Energy), finite(b.HF)
+	st.es += e - st.eh[i]
+	st.hs += hf - st.hh[i]
+	st.eh[i], st.hh[i] = e, hf
 	st.es, st.hs = math.Max(0, st.es), math.Max(0, st.hs) // rounding after long silences
 	on := 0.0
 	if st.ne >= onsetBlocks {
@@ -308,18 +322,18 @@ func (c *Correlator) Update(out []defect.Event) []defect.Event {
 	}
 	end, _ := c.span()
 	c.snapshot(end)
-	return c.apply(c.compute(), out)
+	return c.apply(c.compute(), false, out)
 }
 
 // Finish makes a last estimate with whatever media there is (end of
 // stream: audio beyond its end counts as silence) and closes any open
 // window at end.
-func (c *Correlator) Finish(end time.Duration, out []defect.Event) []defect.Event {
+func (c *Correlator) Finish(end time.Duration, overruled bool, out []defect.Event) []defect.Event {
 	st := &c.st
 	if st.vSeen && st.aSeen && c.s.Correlation.Enabled {
 		if e := min(st.vHead, st.aHead); e > st.nextEval && e-c.oldestVideo() >= min(corrMinSpan, c.s.Correlation.Window) {
 			c.snapshot(e)
-			out = c.apply(c.compute(), out)
+			out = c.apply(c.compute(), overruled, out)
 		}
 	}
 	return c.flush(end, out)
@@ -329,10 +343,12 @@ func (c *Correlator) oldestVideo() time.Duration {
 	return c.vt[(c.st.vw+len(c.vt)-c.st.vn)%len(c.vt)]
 }
 
-// apply stores an estimate and feeds its verdict to the gate.
-func (c *Correlator) apply(e Estimate, out []defect.Event) []defect.Event {
+// apply stores an estimate and feeds its verdict to the gate. With
+// overruled (sync markers are present and measure exactly), the verdict
+// counts as unknown.
+func (c *Correlator) apply(e Estimate, overruled bool, out []defect.Event) []defect.Event {
 	c.est = e
-	if !e.Signal || e.Confidence < c.s.Correlation.MinConfidence {
+	if overruled || !e.Signal || e.Confidence < c.s.Correlation.MinConfidence {
 		_, thr := c.lim.bad(e.OffsetMs, c.win.active())
 		return c.win.stepUnknown(e.At, e.OffsetMs, thr, out)
 	}

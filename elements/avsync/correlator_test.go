@@ -55,7 +55,7 @@ func runCorr(s *synth, set Settings, truth func(time.Duration) float64) corrResu
 		res.meanErr /= float64(n)
 	}
 	res.ests = run.ests
-	for _, e := range run.c.Finish(s.dur, nil) {
+	for _, e := range run.c.Finish(s.dur, false, nil) {
 		run.events = append(run.events, evt{string(e.Edge), e.PTS, e.OffsetMs})
 	}
 	res.events = run.events

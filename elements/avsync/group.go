@@ -286,7 +286,9 @@ func (g *Group) correlateAndUnlock() {
 	g.mu.Lock()
 	g.busy = false
 	if gen == g.gen && !g.done {
-		g.merge(srcCorr, g.corr.apply(e, g.evs[:0]))
+		// Markers, when present, are exact: the correlator's verdict is
+		// not used then (its estimate still shows in stats).
+		g.merge(srcCorr, g.corr.apply(e, g.marker.Estimate().Present, g.evs[:0]))
 	}
 	g.mu.Unlock()
 }
@@ -341,9 +343,10 @@ func (g *Group) finishLocked() {
 	g.gen++
 	end := max(g.lastRT, 0)
 	g.merge(srcSkew, g.skew.Finish(g.evs[:0]))
+	markers := g.marker.Estimate().Present
 	g.merge(srcMarker, g.marker.Finish(end, g.evs[:0]))
 	if !g.busy {
-		g.merge(srcCorr, g.corr.Finish(end, g.evs[:0]))
+		g.merge(srcCorr, g.corr.Finish(end, markers, g.evs[:0]))
 	} else {
 		g.merge(srcCorr, g.corr.flush(end, g.evs[:0]))
 	}
