@@ -585,6 +585,9 @@ func (r *stream) attempt(ctx context.Context) outcome {
 				out.ran = time.Since(started)
 				out.live = live
 				out.frames = [2]int64{v, a}
+				if r.opts.StatsInterval > 0 {
+					r.emit(ctx, event.Event{Kind: event.KindStats, Element: "pipeline", Stats: runnerStats(in, v, a, -1, r.restarts)})
+				}
 				return out
 			}
 		}
@@ -614,25 +617,33 @@ func (r *stream) attempt(ctx context.Context) outcome {
 		if r.opts.StatsInterval > 0 && time.Since(lastStats) >= r.opts.StatsInterval {
 			dt := time.Since(lastStats).Seconds()
 			lastStats = time.Now()
-			st := map[string]float64{
-				"video_frames":  float64(v),
-				"audio_buffers": float64(a),
-				"fps":           float64(v-statCount) / dt,
-				"restarts":      float64(r.restarts),
-			}
+			st := runnerStats(in, v, a, float64(v-statCount)/dt, r.restarts)
 			statCount = v
-			if pos := int64(C.avw_inst_position(in)); pos >= 0 {
-				st["position_s"] = time.Duration(pos).Seconds()
-			}
-			if d := int64(C.avw_inst_duration(in)); d > 0 {
-				st["duration_s"] = time.Duration(d).Seconds()
-			}
 			select { // stats may be dropped, never block the pipeline on them
 			case r.events <- event.Event{Kind: event.KindStats, Wall: time.Now(), Element: "pipeline", Stats: st}:
 			default:
 			}
 		}
 	}
+}
+
+// runnerStats are the runner's own stats (Element "pipeline").
+func runnerStats(in *C.avw_inst, v, a int64, fps float64, restarts int) map[string]float64 {
+	st := map[string]float64{
+		"video_frames":  float64(v),
+		"audio_buffers": float64(a),
+		"restarts":      float64(restarts),
+	}
+	if fps >= 0 { // -1: the final stats at the end, no interval
+		st["fps"] = fps
+	}
+	if pos := int64(C.avw_inst_position(in)); pos >= 0 {
+		st["position_s"] = time.Duration(pos).Seconds()
+	}
+	if d := int64(C.avw_inst_duration(in)); d > 0 {
+		st["duration_s"] = time.Duration(d).Seconds()
+	}
+	return st
 }
 
 // branchesDone reports whether the branches that received buffers have all

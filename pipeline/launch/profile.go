@@ -140,6 +140,9 @@ func RTPMedia(caps string) string {
 	return capsField(rest, "media")
 }
 
+// CodecCaps returns the caps of a compressed codec ("video/x-h264").
+func CodecCaps(c Codec) string { return codecs[c].caps }
+
 // SoftwareDecoder returns the best software decoder for c present in reg.
 func SoftwareDecoder(reg Registry, c Codec) string {
 	for _, d := range codecs[c].software {

@@ -1,0 +1,406 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/avwatch/avwatch/elements/defect"
+	"github.com/avwatch/avwatch/pipeline"
+	"github.com/avwatch/avwatch/pipeline/event"
+)
+
+func init() {
+	register("check", "one-shot QC of files or URIs: table of defects, --json; exit 0 clean, 1 defects, 2 error", runCheck)
+}
+
+// Exit codes of avwatch check.
+const (
+	checkClean   = 0
+	checkDefects = 1
+	checkError   = 2
+)
+
+// checkDefect is one defect window in the report (the documented JSON shape).
+type checkDefect struct {
+	Type        defect.Type `json:"type"`
+	StartS      float64     `json:"start_s"`
+	EndS        float64     `json:"end_s"`
+	DurationS   float64     `json:"duration_s"`
+	Value       float64     `json:"value"`
+	Threshold   float64     `json:"threshold"`
+	OffsetMs    *float64    `json:"offset_ms,omitempty"`
+	Channel     *int        `json:"channel,omitempty"`
+	DigitalZero *bool       `json:"digital_zero,omitempty"`
+	Element     string      `json:"-"`
+}
+
+// checkReport is one source's result.
+type checkReport struct {
+	Source    string        `json:"source"`
+	DurationS float64       `json:"duration_s"`
+	Decoder   string        `json:"decoder,omitempty"`
+	Defects   []checkDefect `json:"defects"`
+	Errors    []string      `json:"errors,omitempty"`
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func runCheck(args []string) int {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `usage: avwatch check [flags] FILE|URI...
+
+Analyses each source as fast as decoding allows and prints its defects.
+Exit code: 0 clean, 1 defects found, 2 an error (unreadable, damaged or
+missing input; the defects found before it are still printed).
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
+	asJSON := fs.Bool("json", false, "print one JSON object per source instead of a table")
+	hwaccel := fs.String("hwaccel", "auto", "decoding: auto, nvidia, jetson, vaapi, v4l2, rockchip, software")
+	duration := fs.Duration("duration", 0, "stop after this much wall time (live sources run until interrupted otherwise)")
+	progress := fs.String("progress", "auto", "progress on stderr: auto (a bar on a terminal, a line every 10 s otherwise), bar, lines, none")
+	var props multiFlag
+	fs.Var(&props, "set", "detector setting element.property=value, repeatable (e.g. --set videoqc.black-min-duration=1)")
+	srcs, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return checkClean
+		}
+		return checkError
+	}
+	if len(srcs) == 0 {
+		fs.Usage()
+		return checkError
+	}
+	properties := map[string]string{}
+	for _, p := range props {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			fmt.Fprintf(os.Stderr, "avwatch check: --set %q: write element.property=value\n", p)
+			return checkError
+		}
+		properties[k] = v
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	code := checkClean
+	for _, src := range srcs {
+		rep := checkOne(ctx, src, *hwaccel, properties, *duration, progressMode(*progress))
+		switch {
+		case len(rep.Errors) > 0:
+			code = checkError
+		case len(rep.Defects) > 0 && code == checkClean:
+			code = checkDefects
+		}
+		if *asJSON {
+			b, _ := json.Marshal(rep)
+			fmt.Println(string(b))
+		} else {
+			printReport(os.Stdout, rep)
+		}
+		for _, e := range rep.Errors {
+			fmt.Fprintf(os.Stderr, "avwatch check: %s: %s\n", src, e)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return code
+}
+
+// parseInterspersed parses flags that may come after the positional
+// arguments (`avwatch check clip.ts --json`).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+type progressKind int
+
+const (
+	progressNone progressKind = iota
+	progressBar
+	progressLines
+)
+
+func progressMode(s string) progressKind {
+	switch s {
+	case "bar":
+		return progressBar
+	case "lines":
+		return progressLines
+	case "none":
+		return progressNone
+	}
+	if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+		return progressBar
+	}
+	return progressLines
+}
+
+// checkOne runs one source to its end and gathers its report.
+func checkOne(ctx context.Context, src, hwaccel string, props map[string]string, limit time.Duration, prog progressKind) checkReport {
+	rep := checkReport{Source: src, Defects: []checkDefect{}}
+	if limit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+	}
+	s, err := pipeline.StartWith(ctx, event.Spec{Name: src, Source: src, HWAccel: hwaccel, Properties: props},
+		pipeline.Options{Once: true, StatsInterval: 250 * time.Millisecond})
+	if err != nil {
+		rep.Errors = append(rep.Errors, err.Error())
+		return rep
+	}
+	defer s.Stop()
+	open := map[string]*checkDefect{} // by type and channel
+	bar := newProgress(os.Stderr, filepath.Base(src), prog)
+	var position, duration float64
+	for ev := range s.Events() {
+		switch ev.Kind {
+		case event.KindDefect:
+			d := ev.Defect
+			key := fmt.Sprintf("%s/%d", d.Type, d.Channel)
+			switch d.Edge {
+			case defect.Start:
+				open[key] = newCheckDefect(d, ev.Element)
+			case defect.End:
+				c := open[key]
+				if c == nil { // an end without its start: report the window from its duration
+					c = newCheckDefect(d, ev.Element)
+					c.StartS = mediaTime(d) - d.Duration.Seconds()
+				}
+				delete(open, key)
+				c.EndS = mediaTime(d)
+				c.DurationS = c.EndS - c.StartS
+				if d.Duration > 0 {
+					c.DurationS = d.Duration.Seconds()
+				}
+				c.Value, c.Threshold = finite(d.Value), finite(d.Threshold)
+				if d.Type == defect.AVOffset {
+					c.OffsetMs = ptr(d.OffsetMs)
+				}
+				rep.Defects = append(rep.Defects, *c)
+			}
+		case event.KindStats:
+			if ev.Element == "pipeline" {
+				if v, ok := ev.Stats["position_s"]; ok {
+					position = v
+				}
+				if v, ok := ev.Stats["duration_s"]; ok {
+					duration = v
+				}
+				bar.update(position, duration, ev.Stats["fps"])
+			}
+		case event.KindDecoder:
+			rep.Decoder = ev.Decoder
+		case event.KindError:
+			rep.Errors = append(rep.Errors, ev.Message)
+		case event.KindState:
+			if ev.Decoder != "" {
+				rep.Decoder = ev.Decoder
+			}
+		}
+	}
+	bar.done()
+	rep.DurationS = duration
+	if rep.DurationS <= 0 {
+		rep.DurationS = position
+	}
+	// Windows still open at the end (the source ended inside a defect).
+	keys := make([]string, 0, len(open))
+	for k := range open {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c := open[k]
+		c.EndS = math.Max(rep.DurationS, c.StartS)
+		c.DurationS = c.EndS - c.StartS
+		rep.Defects = append(rep.Defects, *c)
+	}
+	sort.SliceStable(rep.Defects, func(i, j int) bool { return rep.Defects[i].StartS < rep.Defects[j].StartS })
+	if ctx.Err() != nil && limit == 0 {
+		rep.Errors = append(rep.Errors, "interrupted")
+	}
+	return rep
+}
+
+func newCheckDefect(d defect.Event, element string) *checkDefect {
+	c := &checkDefect{Type: d.Type, StartS: mediaTime(d), Value: finite(d.Value), Threshold: finite(d.Threshold), Element: element}
+	if d.Channel >= 0 {
+		c.Channel = ptr(d.Channel)
+	}
+	if d.Type == defect.AVOffset {
+		c.OffsetMs = ptr(d.OffsetMs)
+	}
+	if d.Type == defect.Silence {
+		c.DigitalZero = ptr(d.DigitalZero)
+	}
+	return c
+}
+
+// mediaTime is a defect edge's position in the media: stream time (0 at the
+// start of a file, whatever its timestamps), else the PTS.
+func mediaTime(d defect.Event) float64 {
+	if d.StreamTime >= 0 {
+		return d.StreamTime.Seconds()
+	}
+	if d.PTS >= 0 {
+		return d.PTS.Seconds()
+	}
+	return 0
+}
+
+// finite keeps JSON valid: ±Inf (e.g. -Inf dBFS of digital silence) and NaN
+// become large finite numbers or 0.
+func finite(v float64) float64 {
+	switch {
+	case math.IsNaN(v):
+		return 0
+	case math.IsInf(v, 1):
+		return math.MaxFloat64
+	case math.IsInf(v, -1):
+		return -math.MaxFloat64
+	}
+	return v
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func printReport(w io.Writer, r checkReport) {
+	head := fmt.Sprintf("%s: %.2f s", r.Source, r.DurationS)
+	if r.Decoder != "" {
+		head += ", decoder " + r.Decoder
+	}
+	switch n := len(r.Defects); {
+	case len(r.Errors) > 0:
+		head += fmt.Sprintf(", ERROR (%d defects before it)", n)
+	case n == 0:
+		head += ", no defects"
+	case n == 1:
+		head += ", 1 defect"
+	default:
+		head += fmt.Sprintf(", %d defects", n)
+	}
+	fmt.Fprintln(w, head)
+	if len(r.Defects) > 0 {
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "  TYPE\tSTART s\tEND s\tDURATION s\tVALUE\tTHRESHOLD\t DETAIL\t")
+		for _, d := range r.Defects {
+			var detail []string
+			if d.Channel != nil {
+				detail = append(detail, fmt.Sprintf("channel %d", *d.Channel))
+			}
+			if d.OffsetMs != nil {
+				detail = append(detail, fmt.Sprintf("offset %+.0f ms", *d.OffsetMs))
+			}
+			if d.DigitalZero != nil && *d.DigitalZero {
+				detail = append(detail, "digital zero")
+			}
+			fmt.Fprintf(tw, "  %s\t%.3f\t%.3f\t%.3f\t%s\t%s\t %s\t\n", d.Type, d.StartS, d.EndS, d.DurationS,
+				num(d.Value), num(d.Threshold), strings.Join(detail, ", "))
+		}
+		tw.Flush()
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(w, "  error: %s\n", e)
+	}
+}
+
+func num(v float64) string {
+	switch {
+	case v >= math.MaxFloat64:
+		return "+inf"
+	case v <= -math.MaxFloat64:
+		return "-inf"
+	}
+	return fmt.Sprintf("%.4g", v)
+}
+
+// progress shows how far a check got, on stderr.
+type progress struct {
+	w        io.Writer
+	name     string
+	kind     progressKind
+	last     time.Time
+	start    time.Time
+	drawn    bool
+	lastLine time.Time
+}
+
+func newProgress(w io.Writer, name string, k progressKind) *progress {
+	return &progress{w: w, name: name, kind: k, start: time.Now(), lastLine: time.Now()}
+}
+
+func (p *progress) update(pos, dur, fps float64) {
+	switch p.kind {
+	case progressBar:
+		if time.Since(p.last) < 200*time.Millisecond {
+			return
+		}
+		p.last = time.Now()
+		const width = 30
+		frac := 0.0
+		if dur > 0 {
+			frac = math.Min(pos/dur, 1)
+		}
+		n := int(frac * width)
+		bar := strings.Repeat("=", n) + strings.Repeat(" ", width-n)
+		if dur > 0 {
+			fmt.Fprintf(p.w, "\r%s [%s] %3.0f%% %.1f/%.1f s %4.0f fps ", p.name, bar, frac*100, pos, dur, fps)
+		} else {
+			fmt.Fprintf(p.w, "\r%s %.1f s %4.0f fps ", p.name, pos, fps)
+		}
+		p.drawn = true
+	case progressLines:
+		if time.Since(p.lastLine) < 10*time.Second {
+			return
+		}
+		p.lastLine = time.Now()
+		if dur > 0 {
+			fmt.Fprintf(p.w, "%s: %.0f%% (%.1f of %.1f s)\n", p.name, math.Min(pos/dur, 1)*100, pos, dur)
+		} else {
+			fmt.Fprintf(p.w, "%s: %.1f s\n", p.name, pos)
+		}
+	}
+}
+
+func (p *progress) done() {
+	if p.drawn {
+		fmt.Fprintf(p.w, "\r%s\r", strings.Repeat(" ", 80))
+	}
+}
