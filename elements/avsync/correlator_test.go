@@ -67,6 +67,7 @@ func runCorr(s *synth, set Settings, truth func(time.Duration) float64) corrResu
 // three frame rates, events on frames and between frames; av_offset raised
 // only outside the BT.1359 acceptability limits (−90/+185 ms).
 func TestCorrelatorAccuracy(t *testing.T) {
+	t.Parallel()
 	var table strings.Builder
 	fmt.Fprintf(&table, "%-6s %-5s %6s %9s %9s %8s %s\n", "fps", "grid", "truth", "median", "max|err|", "conf", "alert")
 	for _, fps := range []float64{25, 30000.0 / 1001, 50} {
@@ -111,6 +112,7 @@ func TestCorrelatorAccuracy(t *testing.T) {
 // no estimate may be confident, whatever the event density. This is the
 // check on the significance levels behind confidence().
 func TestCorrelatorNull(t *testing.T) {
+	t.Parallel()
 	worst := 0.0
 	n := 0
 	for seed := uint64(0); seed < 24; seed++ {
@@ -189,6 +191,7 @@ func TestCorrelatorPeriodic(t *testing.T) {
 // TestCorrelatorDrift: 0 → +250 ms over 60 s. Each estimate describes the
 // middle of its window, so it is compared with the truth there.
 func TestCorrelatorDrift(t *testing.T) {
+	t.Parallel()
 	for _, fps := range []float64{25, 50} {
 		drift := func(t time.Duration) float64 { return 250 * min(1, max(0, t.Seconds()/60)) }
 		s := programme(fps, 70*time.Second, drift, 42)

@@ -110,6 +110,23 @@ var registry = struct {
 // process (the agent runs one per stream) never mix.
 func PipelineKey(addr uintptr) string { return fmt.Sprintf("pipeline@%#x", addr) }
 
+// SyncGroupNone is the sync-group value that keeps an element out of A/V
+// sync.
+const SyncGroupNone = "none"
+
+// GroupKey resolves an element's sync-group property: "" is the element's
+// pipeline (PipelineKey of the top-level bin's address), SyncGroupNone
+// means no sync (ok false), anything else is an explicit group.
+func GroupKey(prop string, pipeline uintptr) (key string, ok bool) {
+	switch prop {
+	case "":
+		return PipelineKey(pipeline), true
+	case SyncGroupNone:
+		return "", false
+	}
+	return prop, true
+}
+
 // Join adds an element to the group named key, creating it if needed.
 // There is one member per role: a second video or audio element in the
 // same group gets an error (and should run without sync, posting the error

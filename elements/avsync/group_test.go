@@ -211,6 +211,15 @@ func TestGroupMembership(t *testing.T) {
 	if PipelineKey(0x1234) == PipelineKey(0x1235) {
 		t.Fatal("pipeline keys collide")
 	}
+	if k, ok := GroupKey("", 0x1234); !ok || k != PipelineKey(0x1234) {
+		t.Fatal("default sync-group is not the pipeline")
+	}
+	if _, ok := GroupKey(SyncGroupNone, 0x1234); ok {
+		t.Fatal("sync-group none joins")
+	}
+	if k, ok := GroupKey("prog2", 0x1234); !ok || k != "prog2" {
+		t.Fatal("explicit sync-group")
+	}
 }
 
 // TestGroupRejoinAfterEOS: a finished run (EOS on both) leaves the group

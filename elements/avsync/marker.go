@@ -146,7 +146,9 @@ func (m *Marker) flush(end time.Duration, out []defect.Event) []defect.Event {
 
 // Finish pairs what can still be paired and closes any open window at end.
 func (m *Marker) Finish(end time.Duration, out []defect.Event) []defect.Event {
-	m.vHead, m.aHead = max(m.vHead, end+m.s.MaxOffset), max(m.aHead, end+m.s.MaxOffset)
+	// Nothing more will arrive: every pending flash has all its candidates.
+	past := end + 2*m.s.MaxOffset + time.Second
+	m.vHead, m.aHead = max(m.vHead, past), max(m.aHead, past)
 	out = m.pair(out)
 	return m.flush(end, out)
 }
