@@ -353,6 +353,8 @@ func (a *Agent) publisherOptions(cfg *config.Config) (mqttpub.Options, error) {
 		StatusTopic:    a.topics.Status(),
 		Outbox:         a.ob,
 		Logger:         a.log,
+		// Say "queued 0" as soon as a backlog is gone, not at the next tick.
+		OnDrained: a.publishOutboxStatus,
 	}, nil
 }
 

@@ -53,7 +53,10 @@ type Options struct {
 	Outbox      *outbox.Outbox
 	// Window is how many outbox records may await their PUBACK at once.
 	Window int
-	Logger *slog.Logger
+	// OnDrained, if set, runs (on the sender goroutine; keep it short)
+	// each time acknowledgements empty the outbox.
+	OnDrained func()
+	Logger    *slog.Logger
 }
 
 // Publisher is safe for concurrent use.
@@ -299,17 +302,20 @@ func (p *Publisher) session(ctx context.Context, c paho.Client, lost chan struct
 	done := make(chan error, 2)
 	go func() { done <- p.sendOutbox(sctx, c) }()
 	go func() { done <- p.sendLatest(sctx, c) }()
+	running := 2
 	select {
 	case <-lost:
 	case err := <-done:
+		running--
 		if err != nil && ctx.Err() == nil {
 			p.log.Warn("mqtt: publish failed; reconnecting", "error", err)
 		}
 	case <-ctx.Done():
 	}
 	cancel()
-	<-done
-	<-done
+	for ; running > 0; running-- {
+		<-done
+	}
 }
 
 type inflight struct {
@@ -394,8 +400,12 @@ func (p *Publisher) ack(upto uint64) {
 	if err := p.o.Outbox.Ack(upto); err != nil {
 		p.log.Error("outbox: recording an acknowledgement failed (the alert may be sent again after a restart)", "error", err)
 	}
-	if n := before - p.o.Outbox.Len(); n > 0 {
+	after := p.o.Outbox.Len()
+	if n := before - after; n > 0 {
 		p.acked.Add(uint64(n))
+	}
+	if after == 0 && before > 0 && p.o.OnDrained != nil {
+		p.o.OnDrained()
 	}
 	p.signalProgress()
 }
