@@ -15,11 +15,14 @@ import (
 // clean cut, and within a codec frame (~21 ms) after lossy coding, whose
 // pre-echo and decay tails spread a cut.
 //
-// Digital zero: a window is reported as digital zero when at least 90 % of
-// its 10 ms blocks hold only samples within ±1 LSB at 16 bit. Not 100 %:
-// the first block after a cut in decoded audio carries the codec's decay
-// tail, and a TPDF-dithered conversion of true zero to 16 bit toggles the
-// last bit.
+// Digital zero: the source sent zeros. Lossy codecs do not return zeros
+// as zeros: measured, AAC (voaacenc) decodes them to noise at -100..-110
+// dBFS RMS with peaks near -87 dBFS, MP2 (avenc_mp2) to about -89 dBFS RMS,
+// and a TPDF-dithered conversion to 16 bit toggles the last bit (-96 dBFS).
+// Real quiet programme (room tone, hiss) sits at -50..-75 dBFS. So a 10 ms
+// block counts as digital zero when every channel's RMS is below -80 dBFS,
+// and a window is digital zero when at least 90 % of its blocks are (the
+// first block after a cut carries the codec's decay tail).
 type silence struct {
 	cfg SilenceSettings
 	tr  tracker
@@ -33,8 +36,8 @@ type silence struct {
 const (
 	// silenceClear bridges a blip shorter than this inside a silence.
 	silenceClear = 100 * time.Millisecond
-	// digitalZero is 1 LSB at 16 bit.
-	digitalZero      = 1.0 / 32768
+	// digitalZero: 10 ms RMS below -80 dBFS.
+	digitalZero      = 1e-4
 	digitalZeroShare = 0.9
 )
 
@@ -54,7 +57,7 @@ func (s *silence) step(a *Analyzer, b *block) {
 		if r >= a.silThr {
 			quiet = false
 		}
-		if b.peak[c] > digitalZero {
+		if r >= digitalZero {
 			zero = false
 		}
 		blockLast = max(blockLast, b.silLast[c])

@@ -52,16 +52,27 @@ func play(t *testing.T, launch string, push func(*app.Source)) result {
 	if err != nil {
 		t.Fatalf("%s: %v", launch, err)
 	}
+	return playPipeline(t, p, push)
+}
+
+// playPipeline plays p to EOS; push feeds appsrc "src", and the starts run
+// once the pipeline is starting (appsrc refuses buffers before that, and
+// appsink returns nothing).
+func playPipeline(t *testing.T, p *gst.Pipeline, push func(*app.Source), starts ...func()) result {
+	t.Helper()
 	defer p.SetState(gst.StateNull)
+	if err := p.SetState(gst.StatePlaying); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range starts {
+		go f()
+	}
 	if push != nil {
 		el, err := p.GetElementByName("src")
 		if err != nil {
 			t.Fatal(err)
 		}
 		go push(app.SrcFromElement(el))
-	}
-	if err := p.SetState(gst.StatePlaying); err != nil {
-		t.Fatal(err)
 	}
 	var r result
 	bus := p.GetPipelineBus()
@@ -130,7 +141,7 @@ func pushF64(rate, ch int, segs []segment) func(*app.Source) {
 			buf.SetPresentationTimestamp(gst.ClockTime(time.Duration(off) * time.Second / time.Duration(rate)))
 			buf.SetDuration(gst.ClockTime(time.Duration(end-off) * time.Second / time.Duration(rate)))
 			if src.PushBuffer(buf) != gst.FlowOK {
-				return
+				break
 			}
 		}
 		src.EndStream()
