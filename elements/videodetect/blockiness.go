@@ -1,0 +1,148 @@
+package videodetect
+
+import (
+	"time"
+
+	"github.com/avwatch/avwatch/elements/defect"
+)
+
+// blockDetector flags block corruption: DCT blocking from extreme
+// quantisation, macroblocks a decoder concealed or predicted from damaged
+// data, and the vertical smear libav leaves below a damaged slice.
+//
+// How many grid steps or streaks clean pictures show depends on the codec
+// and the content (graphics drawn on a 16-px grid, an MPEG-2 source, a
+// picture of vertical stripes), so each cue is scored against the stream's
+// own recent baseline, in units of a jump that clean material does not make
+// from one frame to the next:
+//
+//	cue                      jump   what it catches
+//	Block                    0.01   DCT blocking, concealed MBs (grid steps)
+//	BlockDiff                0.02   MBs changing on their own (grid steps in
+//	                                the frame-to-frame difference)
+//	Streak                   0.25   rows below a damaged slice repeated
+//	                                downwards (libav's smear)
+//	Block, absolute          0.1    blocky whatever the baseline
+//
+// The score is the largest of (cue − baseline) / jump and Block / 0.1, so 1
+// means "clearly damaged". The jumps come from measured distributions: on
+// clean H.264 and MPEG-2 material a frame's Block rarely rises 0.005 above
+// its baseline, BlockDiff 0.01 and Streak 0.1, while concealment after
+// damaged slices and QP-51 windows add 0.02 to 0.09 to the grid cues and
+// 0.5 and more to Streak (elements/README.md has the table).
+//
+// Baselines are exponential averages. They learn fast from frames found
+// clean and four times slower otherwise (so a lasting change of material
+// becomes the new normal instead of an alert that never ends), upward spikes
+// are clipped before they are averaged in, and the relative cues are only
+// used once a second of material has been learnt.
+type blockDetector struct {
+	tracker
+	threshold float64
+
+	base    [nCues]float64
+	learned time.Duration // media time averaged into the baselines
+	lastPTS time.Duration
+	score   float64
+}
+
+const (
+	cueBlock = iota
+	cueBlockDiff
+	cueStreak
+	nCues
+)
+
+var (
+	cueJump = [nCues]float64{0.01, 0.02, 0.25}
+	cueTau  = [nCues]time.Duration{5 * time.Second, 5 * time.Second, time.Second}
+)
+
+const (
+	blockAbsolute = 0.1
+	blockWarmUp   = time.Second
+	// blockGap bridges frames where concealment happens not to show (a
+	// still region copied from the right place) inside a damaged stretch.
+	// It stays below the keyframe interval of MPEG-2 (0.48 s at GOP 12), so
+	// periodic blockier I-frames are not bridged into a window.
+	blockGap   = 200 * time.Millisecond
+	blockClear = 500 * time.Millisecond
+	// blockExit is the value hysteresis: inside a candidate or window, a
+	// frame stays blocky down to this share of the threshold.
+	blockExit = 0.6
+)
+
+func (d *blockDetector) configure(s BlockinessSettings) {
+	d.typ = defect.Blockiness
+	d.threshold = s.Threshold
+	d.gate.MinDuration = s.MinDuration
+	d.gate.ClearDuration = blockClear
+	d.gate.Bridge = blockGap
+}
+
+func (d *blockDetector) resetBaseline() {
+	d.base = [nCues]float64{}
+	d.learned = 0
+}
+
+func cues(f *Features) [nCues]float64 { return [nCues]float64{f.Block, f.BlockDiff, f.Streak} }
+
+// measure computes the frame's score (without judging it).
+func (d *blockDetector) measure(f *Features) float64 {
+	s := f.Block / blockAbsolute
+	if d.learned >= blockWarmUp {
+		c := cues(f)
+		for i := range c {
+			if i == cueBlockDiff && f.Diff < 0 {
+				continue // no previous frame
+			}
+			if v := (c[i] - d.base[i]) / cueJump[i]; v > s {
+				s = v
+			}
+		}
+	}
+	d.score = s
+	return s
+}
+
+func (d *blockDetector) step(out []defect.Event, pts time.Duration, f *Features) []defect.Event {
+	s := d.measure(f)
+	th := d.threshold
+	if d.pending() {
+		th *= blockExit
+	}
+	out = d.tracker.step(out, pts, s >= th, s, d.threshold)
+	d.learn(pts, f, d.gate.Idle() && s < d.threshold/2)
+	return out
+}
+
+// learn folds the frame into the baselines.
+func (d *blockDetector) learn(pts time.Duration, f *Features, clean bool) {
+	dt := pts - d.lastPTS
+	d.lastPTS = pts
+	if dt <= 0 || dt > time.Second {
+		dt = 40 * time.Millisecond
+	}
+	warm := d.learned < blockWarmUp
+	c := cues(f)
+	for i := range c {
+		if i == cueBlockDiff && f.Diff < 0 {
+			continue
+		}
+		a := float64(dt) / float64(cueTau[i])
+		if !clean && !warm {
+			a /= 4
+		}
+		x := c[i]
+		if warm {
+			// Plain running mean: usable after a few frames.
+			if w := float64(dt) / float64(d.learned+dt); w > a {
+				a = w
+			}
+		} else if lim := d.base[i] + cueJump[i]/2; x > lim {
+			x = lim
+		}
+		d.base[i] += a * (x - d.base[i])
+	}
+	d.learned += dt
+}
