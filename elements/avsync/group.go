@@ -310,8 +310,9 @@ func (g *Group) correlateAndUnlock() {
 	g.mu.Unlock()
 }
 
-// Reset forgets all history and closes open windows: call on a flush or a
-// new segment (running times before and after are not comparable).
+// Reset forgets all history and closes open windows: call on FLUSH_STOP (a
+// seek: running times before and after are not comparable). Not on a new
+// SEGMENT: one that moves a stream's running time is a skew to report.
 func (m *Member) Reset() {
 	if m == nil {
 		return
