@@ -220,12 +220,14 @@ avw_inst *avw_inst_new(GstElement *pipeline) {
 	in->pipeline = pipeline; // owns the caller's reference
 	in->bus = gst_element_get_bus(pipeline);
 	in->last_pts[0] = in->last_pts[1] = -1;
+	in->first_pts[0] = in->first_pts[1] = -1;
 	return in;
 }
 
 typedef struct {
 	gint64 *count;
 	gint64 *pts;
+	gint64 *first;
 	gint *eos;
 } probe_ctx;
 
@@ -244,7 +246,11 @@ static GstPadProbeReturn count_cb(GstPad *pad, GstPadProbeInfo *info, gpointer d
 		return GST_PAD_PROBE_OK;
 	}
 	__atomic_add_fetch(c->count, n, __ATOMIC_RELAXED);
-	if (GST_CLOCK_TIME_IS_VALID(pts)) __atomic_store_n(c->pts, (gint64)pts, __ATOMIC_RELAXED);
+	if (GST_CLOCK_TIME_IS_VALID(pts)) {
+		gint64 none = -1;
+		__atomic_compare_exchange_n(c->first, &none, (gint64)pts, FALSE, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		__atomic_store_n(c->pts, (gint64)pts, __ATOMIC_RELAXED);
+	}
 	return GST_PAD_PROBE_OK;
 }
 
@@ -255,6 +261,7 @@ static void probe_pad(avw_inst *in, GstElement *e, int kind) {
 	c->count = &in->buffers[kind];
 	c->pts = &in->last_pts[kind];
 	c->eos = &in->eos[kind];
+	c->first = &in->first_pts[kind];
 	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
 		count_cb, c, g_free);
 	gst_object_unref(pad);
@@ -295,6 +302,7 @@ void avw_inst_free(avw_inst *in) {
 gint64 avw_inst_buffers(avw_inst *in, int kind) { return __atomic_load_n(&in->buffers[kind], __ATOMIC_RELAXED); }
 gint64 avw_inst_last_pts(avw_inst *in, int kind) { return __atomic_load_n(&in->last_pts[kind], __ATOMIC_RELAXED); }
 int avw_inst_analysers(avw_inst *in, int kind) { return in->analysers[kind]; }
+gint64 avw_inst_first_pts(avw_inst *in, int kind) { return __atomic_load_n(&in->first_pts[kind], __ATOMIC_RELAXED); }
 int avw_inst_eos(avw_inst *in, int kind) { return g_atomic_int_get(&in->eos[kind]); }
 
 gint64 avw_inst_position(avw_inst *in) {

@@ -643,6 +643,17 @@ func runnerStats(in *C.avw_inst, v, a int64, fps float64, restarts int) map[stri
 	if d := int64(C.avw_inst_duration(in)); d > 0 {
 		st["duration_s"] = time.Duration(d).Seconds()
 	}
+	// The PTS of the first frame or sample analysed: media time zero. A
+	// transport stream's timestamps do not start at 0.
+	first := int64(-1)
+	for _, k := range []C.int{C.AVW_VIDEO, C.AVW_AUDIO} {
+		if f := int64(C.avw_inst_first_pts(in, k)); f >= 0 && (first < 0 || f < first) {
+			first = f
+		}
+	}
+	if first >= 0 {
+		st["first_pts_s"] = time.Duration(first).Seconds()
+	}
 	return st
 }
 

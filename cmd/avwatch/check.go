@@ -186,35 +186,14 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		return rep
 	}
 	defer s.Stop()
-	open := map[string]*checkDefect{} // by type and channel
+	var edges []event.Event // defect edges, converted once media time zero is known
 	bar := newProgress(os.Stderr, filepath.Base(src), prog)
 	var position, duration float64
+	firstPTS := -1.0
 	for ev := range s.Events() {
 		switch ev.Kind {
 		case event.KindDefect:
-			d := ev.Defect
-			key := fmt.Sprintf("%s/%d", d.Type, d.Channel)
-			switch d.Edge {
-			case defect.Start:
-				open[key] = newCheckDefect(d, ev.Element)
-			case defect.End:
-				c := open[key]
-				if c == nil { // an end without its start: report the window from its duration
-					c = newCheckDefect(d, ev.Element)
-					c.StartS = mediaTime(d) - d.Duration.Seconds()
-				}
-				delete(open, key)
-				c.EndS = mediaTime(d)
-				c.DurationS = c.EndS - c.StartS
-				if d.Duration > 0 {
-					c.DurationS = d.Duration.Seconds()
-				}
-				c.Value, c.Threshold = finite(d.Value), finite(d.Threshold)
-				if d.Type == defect.AVOffset {
-					c.OffsetMs = ptr(d.OffsetMs)
-				}
-				rep.Defects = append(rep.Defects, *c)
-			}
+			edges = append(edges, ev)
 		case event.KindStats:
 			if ev.Element == "pipeline" {
 				if v, ok := ev.Stats["position_s"]; ok {
@@ -222,6 +201,9 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 				}
 				if v, ok := ev.Stats["duration_s"]; ok {
 					duration = v
+				}
+				if v, ok := ev.Stats["first_pts_s"]; ok {
+					firstPTS = v
 				}
 				bar.update(position, duration, ev.Stats["fps"])
 			}
@@ -240,6 +222,41 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 	if rep.DurationS <= 0 {
 		rep.DurationS = position
 	}
+	// media time of an edge: its PTS from the first frame or sample.
+	mediaTime := func(d defect.Event) float64 {
+		if d.PTS >= 0 && firstPTS >= 0 {
+			return math.Max(0, d.PTS.Seconds()-firstPTS)
+		}
+		if d.StreamTime >= 0 {
+			return d.StreamTime.Seconds()
+		}
+		return math.Max(0, d.PTS.Seconds())
+	}
+	open := map[string]*checkDefect{} // by type and channel
+	for _, ev := range edges {
+		d := ev.Defect
+		key := fmt.Sprintf("%s/%d", d.Type, d.Channel)
+		switch d.Edge {
+		case defect.Start:
+			open[key] = newCheckDefect(d, ev.Element, mediaTime(d))
+		case defect.End:
+			c := open[key]
+			if c == nil { // an end without its start: the window from its duration
+				c = newCheckDefect(d, ev.Element, mediaTime(d)-d.Duration.Seconds())
+			}
+			delete(open, key)
+			c.EndS = mediaTime(d)
+			c.DurationS = c.EndS - c.StartS
+			if d.Duration > 0 {
+				c.DurationS = d.Duration.Seconds()
+			}
+			c.Value, c.Threshold = finite(d.Value), finite(d.Threshold)
+			if d.Type == defect.AVOffset {
+				c.OffsetMs = ptr(d.OffsetMs)
+			}
+			rep.Defects = append(rep.Defects, *c)
+		}
+	}
 	// Windows still open at the end (the source ended inside a defect).
 	keys := make([]string, 0, len(open))
 	for k := range open {
@@ -253,14 +270,21 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		rep.Defects = append(rep.Defects, *c)
 	}
 	sort.SliceStable(rep.Defects, func(i, j int) bool { return rep.Defects[i].StartS < rep.Defects[j].StartS })
+	// Media times to 0.1 ms: finer is noise, and reads badly.
+	round := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
+	rep.DurationS = round(rep.DurationS)
+	for i := range rep.Defects {
+		d := &rep.Defects[i]
+		d.StartS, d.EndS, d.DurationS = round(d.StartS), round(d.EndS), round(d.DurationS)
+	}
 	if ctx.Err() != nil && limit == 0 {
 		rep.Errors = append(rep.Errors, "interrupted")
 	}
 	return rep
 }
 
-func newCheckDefect(d defect.Event, element string) *checkDefect {
-	c := &checkDefect{Type: d.Type, StartS: mediaTime(d), Value: finite(d.Value), Threshold: finite(d.Threshold), Element: element}
+func newCheckDefect(d defect.Event, element string, start float64) *checkDefect {
+	c := &checkDefect{Type: d.Type, StartS: start, Value: finite(d.Value), Threshold: finite(d.Threshold), Element: element}
 	if d.Channel >= 0 {
 		c.Channel = ptr(d.Channel)
 	}
@@ -271,18 +295,6 @@ func newCheckDefect(d defect.Event, element string) *checkDefect {
 		c.DigitalZero = ptr(d.DigitalZero)
 	}
 	return c
-}
-
-// mediaTime is a defect edge's position in the media: stream time (0 at the
-// start of a file, whatever its timestamps), else the PTS.
-func mediaTime(d defect.Event) float64 {
-	if d.StreamTime >= 0 {
-		return d.StreamTime.Seconds()
-	}
-	if d.PTS >= 0 {
-		return d.PTS.Seconds()
-	}
-	return 0
 }
 
 // finite keeps JSON valid: ±Inf (e.g. -Inf dBFS of digital silence) and NaN

@@ -26,9 +26,11 @@ type Clip struct {
 	Height    int    // default 240
 	FPS       int    // default 25
 	Codec     string // "h264" (default) or "h265"
-	// Pattern is the videotestsrc pattern (default "smpte"); "black" makes
-	// a black clip.
+	// Pattern is the videotestsrc pattern (default "smpte", scrolling so
+	// that it is not a frozen picture); "black" makes a black clip.
 	Pattern string
+	// Silent makes the audio digital silence instead of a -20 dBFS tone.
+	Silent bool
 	// FastStart puts the MP4 index (moov) first.
 	FastStart bool
 	// Baseline encodes H.264 constrained-baseline (what openh264dec takes).
@@ -101,12 +103,16 @@ func launchFor(c Clip, out string) string {
 		if c.Codec == "h265" {
 			enc = fmt.Sprintf("x265enc speed-preset=ultrafast key-int-max=%d ! h265parse", c.FPS)
 		}
-		fmt.Fprintf(&b, "videotestsrc num-buffers=%d pattern=%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! %s ! mux. ",
+		fmt.Fprintf(&b, "videotestsrc num-buffers=%d pattern=%s horizontal-speed=4 ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! %s ! mux. ",
 			c.Seconds*c.FPS, c.Pattern, c.Width, c.Height, c.FPS, enc)
 	}
 	if c.Audio {
-		fmt.Fprintf(&b, "audiotestsrc num-buffers=%d samplesperbuffer=960 volume=0.1 ! audio/x-raw,rate=48000,channels=2 ! voaacenc ! aacparse ! mux. ",
-			c.Seconds*50)
+		wave := "sine"
+		if c.Silent {
+			wave = "silence"
+		}
+		fmt.Fprintf(&b, "audiotestsrc num-buffers=%d samplesperbuffer=960 wave=%s volume=0.1 ! audio/x-raw,rate=48000,channels=2 ! voaacenc ! aacparse ! mux. ",
+			c.Seconds*50, wave)
 	}
 	fmt.Fprintf(&b, "%s ! filesink location=%s", mux, out)
 	return b.String()

@@ -113,7 +113,7 @@ func FreeUDPPort(t testing.TB) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-const liveVideo = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=25/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25"
+const liveVideo = "videotestsrc is-live=true horizontal-speed=4 ! video/x-raw,width=320,height=240,framerate=25/1 ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25"
 const liveAudio = "audiotestsrc is-live=true volume=0.1 ! audio/x-raw,rate=48000,channels=2 ! voaacenc"
 
 // UDPSender sends live H.264 + AAC in MPEG-TS to 127.0.0.1:port, like an
