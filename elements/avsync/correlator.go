@@ -12,8 +12,9 @@ import (
 // audio onset envelope (one value per 5 ms block) over a sliding window and
 // takes the lag of the correlation peak. Events that are both seen and heard
 // (cuts with a change of sound, hits, flashes with a bang) line up at the
-// true offset; everything else lines up at random lags and forms the
-// sidelobes, whose spread says how much to trust the peak.
+// true offset; everything else lines up at random lags. How many visual
+// events find an onset at the chosen lag, against how many would by chance,
+// says how much to trust it (see scan).
 //
 // Frame quantisation: a video event is only known to the frame. The audio
 // envelope is smoothed with a triangle one frame period wide before the
@@ -104,6 +105,10 @@ const (
 	ringBlocks  = 8192
 	minEvents   = 3
 	onsetBlocks = 6 // 30 ms of audio per onset measurement
+	// backJump is how far back a stream's timestamps may step before the
+	// content detectors take it for a restart and drop their history
+	// (smaller steps are frames out of order and are skipped).
+	backJump = time.Second
 	// onsetEps is the energy floor of the onset envelope (≈ −60 dBFS
 	// mean square): sound below it is silence, whose relative
 	// fluctuations are not onsets.
@@ -179,8 +184,14 @@ func (c *Correlator) flush(end time.Duration, out []defect.Event) []defect.Event
 // AddVideo records one frame.
 func (c *Correlator) AddVideo(f VideoFrame) {
 	st := &c.st
-	if f.RT < 0 || (st.vSeen && f.RT <= st.vLast) {
-		return // outside the segment, or not monotonic (the Group resets on discontinuities)
+	if f.RT < 0 {
+		return // outside the segment
+	}
+	if st.vSeen && f.RT <= st.vLast {
+		if st.vLast-f.RT <= backJump {
+			return // a frame out of order
+		}
+		c.st = corrState{} // timestamps restarted: the history is of another timeline
 	}
 	// Visual novelty: the rise of Diff above the recent motion level (a
 	// pan or noise keeps Diff high without an event), plus any rise of
@@ -257,7 +268,10 @@ func (c *Correlator) AddAudio(b AudioBlock) {
 	}
 	mid := b.RT + b.Dur/2
 	if st.aSeen && mid <= st.aLast {
-		return
+		if st.aLast-mid <= backJump {
+			return
+		}
+		c.st = corrState{}
 	}
 	// Onset strength: the rise of log energy of the last onsetBlocks
 	// blocks over the same span one block earlier, full band plus first

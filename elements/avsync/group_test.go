@@ -258,3 +258,21 @@ func TestGroupResetClosesWindow(t *testing.T) {
 		t.Fatalf("stats after reset %+v", st)
 	}
 }
+
+// TestGroupTimestampRestart: both streams restart at running time 0 without
+// a flush (a live source restarting). The content detectors drop their
+// history and go on measuring; edges stay well formed.
+func TestGroupTimestampRestart(t *testing.T) {
+	s := &synth{fps: 25, dur: 12 * time.Second, rate: 48000, seed: 2, offsetMs: constOffset(-250), noiseDBFS: -50}
+	s.markers = periodic(time.Second, 2*time.Second, s.dur)
+	r := newGroupRun(t, DefaultSettings())
+	s.play(r)
+	before := r.v.Stats().Marker.Pairs
+	s.play(r) // the same media again, from running time 0
+	st := r.v.Stats()
+	r.eos()
+	checkEdges(t, r.edges())
+	if before < 4 || st.Marker.Pairs < 4 || math.Abs(st.Marker.OffsetMs+250) > 1.5 {
+		t.Fatalf("pairs before %d, after restart %+v", before, st.Marker)
+	}
+}

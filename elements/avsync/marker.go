@@ -139,6 +139,13 @@ func (m *Marker) Reset(end time.Duration, out []defect.Event) []defect.Event {
 	return out
 }
 
+// forget drops the measurement history but keeps the window: after a
+// backward timestamp jump of one stream the pending onsets and the tracked
+// offset belong to another timeline (the skew detector reports the jump).
+func (m *Marker) forget() {
+	*m = Marker{s: m.s, lim: m.lim, win: m.win, est: MarkerEstimate{}}
+}
+
 func (m *Marker) flush(end time.Duration, out []defect.Event) []defect.Event {
 	_, thr := m.lim.bad(m.est.OffsetMs, true)
 	return m.win.flush(end, m.est.OffsetMs, thr, out)
@@ -159,7 +166,10 @@ func (m *Marker) AddVideo(f VideoFrame, out []defect.Event) []defect.Event {
 		return out
 	}
 	if m.vSeen && f.RT <= m.vLast {
-		return out
+		if m.vLast-f.RT <= backJump {
+			return out // a frame out of order
+		}
+		m.forget() // timestamps restarted: pending onsets are of another timeline
 	}
 	m.vLast = f.RT
 	base := math.Inf(1)
@@ -203,6 +213,9 @@ func (m *Marker) AddVideo(f VideoFrame, out []defect.Event) []defect.Event {
 func (m *Marker) AddAudio(b AudioBlock, out []defect.Event) []defect.Event {
 	if b.RT < 0 || b.Dur <= 0 || !m.s.Marker.Enabled {
 		return out
+	}
+	if m.aSeen && m.aHead-(b.RT+b.Dur) > backJump {
+		m.forget()
 	}
 	on := b.Tone >= toneMinPower && b.Tone >= toneDominance*b.Energy
 	if m.pend {
