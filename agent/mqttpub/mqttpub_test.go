@@ -23,13 +23,21 @@ func newOutbox(t testing.TB) *outbox.Outbox {
 	return ob
 }
 
+// enqueue appends n records whose payload is their seq, in batches of up
+// to 100 per fsync (what many streams alerting at once amount to).
 func enqueue(t testing.TB, ob *outbox.Outbox, topic string, n int) {
-	for i := 0; i < n; i++ {
+	for n > 0 {
+		k := min(n, 100)
 		if err := ob.Append(func(seq uint64) []outbox.Record {
-			return []outbox.Record{{Topic: topic, QoS: 1, Payload: []byte(strconv.FormatUint(seq, 10))}}
+			rs := make([]outbox.Record, k)
+			for i := range rs {
+				rs[i] = outbox.Record{Topic: topic, QoS: 1, Payload: []byte(strconv.FormatUint(seq+uint64(i), 10))}
+			}
+			return rs
 		}); err != nil {
 			t.Fatal(err)
 		}
+		n -= k
 	}
 }
 
