@@ -17,12 +17,12 @@ import (
 // streams in place of GStreamer pipelines.
 func TestMain(m *testing.M) {
 	if path := os.Getenv("AVWATCH_TEST_CHILD_CONFIG"); path != "" {
-		os.Exit(child(path))
+		os.Exit(runChild(path))
 	}
 	os.Exit(m.Run())
 }
 
-func child(path string) int {
+func runChild(path string) int {
 	cfg, err := config.Load(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "avwatch:", err)

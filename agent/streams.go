@@ -170,6 +170,7 @@ func (tr *tracker) defect(ev event.Event) {
 	}
 	key := openKey{d.Type, ch}
 	tr.mu.Lock()
+	before := tr.snapshotOpenLocked()
 	switch d.Edge {
 	case defect.Start:
 		if prev, dup := tr.open[key]; dup {
@@ -195,11 +196,10 @@ func (tr *tracker) defect(ev event.Event) {
 		return
 	}
 	state := tr.stateLocked(al, ev.Wall)
-	snapshot := tr.snapshotOpenLocked()
+	after := tr.snapshotOpenLocked()
 	tr.mu.Unlock()
 
-	tr.a.queue(al, state)
-	tr.a.open.save(tr.name, snapshot)
+	tr.a.queue(al, state, func(seq uint64) { tr.a.open.save(tr.name, before, after, seq) })
 	tr.a.log.Info("alert", "stream", tr.name, "type", d.Type, "event", d.Edge, "media_time_s", al.MediaTimeS, "value", d.Value, "threshold", d.Threshold)
 }
 
@@ -236,14 +236,15 @@ func (tr *tracker) closeAll(reason string) {
 	tr.mu.Unlock()
 	for _, o := range open {
 		tr.mu.Lock()
+		before := tr.snapshotOpenLocked()
 		delete(tr.open, openKey{o.Type, o.Channel})
+		after := tr.snapshotOpenLocked()
 		al := closingAlert(tr.a.topics.Device, tr.name, o, reason)
 		state := tr.stateLocked(al, al.Time)
 		tr.mu.Unlock()
-		tr.a.queue(al, state)
+		tr.a.queue(al, state, func(seq uint64) { tr.a.open.save(tr.name, before, after, seq) })
 	}
 	if len(open) > 0 {
-		tr.a.open.save(tr.name, nil)
 		tr.a.log.Info("closed open defect windows", "stream", tr.name, "count", len(open), "reason", reason)
 	}
 }
@@ -265,10 +266,15 @@ func closingAlert(device, stream string, o openDefect, reason string) payload.Al
 }
 
 // queue appends the alert and the new retained state to the outbox, in
-// that order, under consecutive sequence numbers.
-func (a *Agent) queue(al payload.Alert, st payload.DefectState) {
+// that order, under consecutive sequence numbers. onSeq, if set, runs
+// under the outbox lock before the records are written, so no ack can
+// overtake it (see openstate.go).
+func (a *Agent) queue(al payload.Alert, st payload.DefectState, onSeq func(seq uint64)) uint64 {
 	err := a.ob.Append(func(seq uint64) []outbox.Record {
 		al.Seq = seq
+		if onSeq != nil {
+			onSeq(seq)
+		}
 		ab, _ := json.Marshal(al)
 		sb, _ := json.Marshal(st)
 		return []outbox.Record{
@@ -279,6 +285,7 @@ func (a *Agent) queue(al payload.Alert, st payload.DefectState) {
 	if err != nil {
 		a.log.Error("alert queued in memory only", "stream", al.Stream, "type", al.Type, "error", err)
 	}
+	return al.Seq
 }
 
 func (a *Agent) publishStats() {

@@ -493,6 +493,14 @@ func (o *Outbox) writeState() error {
 	return err
 }
 
+// NextSeq is the sequence number the next Append will assign: every seq
+// below it was written (and is pending, acked or dropped), none above.
+func (o *Outbox) NextSeq() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.nextSeq
+}
+
 // Len is the number of records not yet acknowledged.
 func (o *Outbox) Len() int {
 	o.mu.Lock()
