@@ -307,7 +307,7 @@ func (a *Agent) applyStreams(cfg *config.Config) []supervisor.Change {
 			tr.setState(event.Stopped, "disabled in the config", time.Now())
 			continue
 		}
-		want = append(want, supervisor.Desired{Spec: s.Spec(cfg.StatsInterval), Restart: s.Restart})
+		want = append(want, supervisor.Desired{Spec: s.Spec(), Restart: s.Restart})
 	}
 	changes := a.sup.Apply(want)
 	a.mu.Lock()

@@ -42,7 +42,7 @@ func TestAlertsStateSnapshotStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lobby.Spec.Source != "rtsp://cam/1" || !lobby.Spec.Sync || lobby.Spec.Properties["videoqc.stats-interval"] != "0.2" {
+	if lobby.Spec.Source != "rtsp://cam/1" || !lobby.Spec.Sync || lobby.Spec.Properties["videoqc.black-ratio"] != "0.98" {
 		t.Fatalf("spec: %+v", lobby.Spec)
 	}
 	lobby.Emit(event.Event{Kind: event.KindDecoder, Decoder: "avdec_h264"})
@@ -232,22 +232,16 @@ func TestReload(t *testing.T) {
 	if err := r.a.Reload(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	sets := hall.Sets()
 	if lobby.Stopped() || hall.Stopped() || len(fs.Streams()) != 2 {
 		t.Fatal("a threshold change must not restart anything")
 	}
-	// The stub audiodetect.Props() may not map threshold_db yet; the
-	// stats interval property is always there, so change that too.
-	write(brokerConfig(url) + "stats_interval: 3s\n" + strings.Replace(twoStreams, "threshold_db: -50", "threshold_db: -45", 1))
-	if err := r.a.Reload(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	sets := hall.Sets()
-	if len(sets) == 0 || sets[len(sets)-1]["audioqc.stats-interval"] != "3" || lobby.Stopped() || hall.Stopped() {
-		t.Fatalf("live property change: %v", sets)
+	if len(sets) != 1 || len(sets[0]) != 1 || sets[0]["audioqc.silence-threshold-db"] != "-45" || len(lobby.Sets()) != 0 {
+		t.Fatalf("live property change: hall %v, lobby %v", sets, lobby.Sets())
 	}
 
 	// 2. definition change of hall only, lobby removed, new stream added
-	write(brokerConfig(url) + "stats_interval: 3s\nstreams:\n  - name: hall\n    source: rtsp://cam/2b\n  - name: roof\n    source: rtsp://cam/3\n")
+	write(brokerConfig(url) + "streams:\n  - name: hall\n    source: rtsp://cam/2b\n  - name: roof\n    source: rtsp://cam/3\n")
 	if err := r.a.Reload(t.Context()); err != nil {
 		t.Fatal(err)
 	}

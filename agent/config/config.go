@@ -21,6 +21,7 @@ import (
 	"github.com/avwatch/avwatch/elements/audiodetect"
 	"github.com/avwatch/avwatch/elements/videodetect"
 	"github.com/avwatch/avwatch/pipeline/event"
+	"github.com/avwatch/avwatch/pipeline/launch"
 )
 
 // Config is the whole file.
@@ -289,19 +290,23 @@ func (s Stream) Path() string {
 }
 
 // Spec is what the pipeline package needs to start the stream. Detector
-// settings become element properties: "videoqc.<prop>" and "audioqc.<prop>".
-func (s Stream) Spec(statsInterval time.Duration) event.Spec {
+// settings become element properties: "videoqc.<prop>" and "audioqc.<prop>"
+// (each analyser's own stats_interval included; the agent publishes the
+// latest stats every Config.StatsInterval).
+func (s Stream) Spec() event.Spec {
+	// A user's own pipeline (without placeholders) holds only the analysers
+	// it names; properties for an absent one would be an error.
+	own := s.Pipeline != "" && !launch.IsTemplate(s.Pipeline)
 	props := map[string]string{}
-	for k, v := range s.Video.Props() {
-		props["videoqc."+k] = v
+	if !own || strings.Contains(s.Pipeline, "videoqc") {
+		for k, v := range s.Video.Props() {
+			props["videoqc."+k] = v
+		}
 	}
-	for k, v := range s.Audio.Props() {
-		props["audioqc."+k] = v
-	}
-	if statsInterval > 0 {
-		iv := strconv.FormatFloat(statsInterval.Seconds(), 'g', -1, 64)
-		props["videoqc.stats-interval"] = iv
-		props["audioqc.stats-interval"] = iv
+	if !own || strings.Contains(s.Pipeline, "audioqc") {
+		for k, v := range s.Audio.Props() {
+			props["audioqc."+k] = v
+		}
 	}
 	return event.Spec{
 		Name:         s.Name,
@@ -326,7 +331,7 @@ func (c *Config) Check(validate func(event.Spec) error) error {
 		if !s.Enabled {
 			continue
 		}
-		if err := validate(s.Spec(c.StatsInterval)); err != nil {
+		if err := validate(s.Spec()); err != nil {
 			key := "source"
 			if s.Pipeline != "" {
 				key = "pipeline"

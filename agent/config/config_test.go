@@ -120,7 +120,9 @@ func TestBadConfigs(t *testing.T) {
 		{"no source", "outbox:\n  dir: /o\nstreams:\n  - name: a\n    hwaccel: auto\n",
 			`config line 4: stream "a": has neither source nor pipeline; set source (a URI or file) or pipeline (a launch string)`},
 		{"source and pipeline", base + "    pipeline: videotestsrc ! videoqc ! fakesink\n",
-			`config line 6: stream "lobby": pipeline: both source and pipeline are set; keep one (pipeline replaces the built one)`},
+			`config line 6: stream "lobby": pipeline: both source and pipeline are set; keep one, or build on the source with placeholders such as {source} and {decode}`},
+		{"template without source", "outbox:\n  dir: /o\nstreams:\n  - name: a\n    pipeline: \"{decode} ! videoqc ! fakesink\"\n",
+			`config line 5: stream "a": pipeline: uses placeholders such as {source} but the stream has no source; add source`},
 		{"bad hwaccel", base + "    hwaccel: cuda\n",
 			`config line 6: stream "lobby": hwaccel: "cuda" is not supported; use one of auto, nvidia, jetson, vaapi, v4l2, rockchip, software`},
 		{"bad restart", base + "    restart: sometimes\n",
@@ -205,8 +207,12 @@ func TestCheckWithValidator(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %s", err, want)
 	}
-	if len(specs) != 2 || specs[0].Name != "lobby" || specs[0].Source != "file:///clips/a.ts" || specs[0].Properties["videoqc.stats-interval"] != "10" {
+	if len(specs) != 2 || specs[0].Name != "lobby" || specs[0].Source != "file:///clips/a.ts" || specs[0].Properties["videoqc.black-ratio"] != "0.98" {
 		t.Fatalf("specs: %+v", specs)
+	}
+	// A user pipeline gets properties only for the analysers it contains.
+	if len(specs[1].Properties) != 0 {
+		t.Fatalf("properties for absent elements: %v", specs[1].Properties)
 	}
 }
 

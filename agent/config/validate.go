@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/avwatch/avwatch/pipeline/launch"
 )
 
 // validate checks values after decoding. The order follows the file's
@@ -160,8 +162,10 @@ func (c *Config) validateStreams() error {
 		switch {
 		case s.Source == "" && s.Pipeline == "":
 			return &Error{Line: s.Line, Path: sp.String(), Msg: "has neither source nor pipeline; set source (a URI or file) or pipeline (a launch string)"}
-		case s.Source != "" && s.Pipeline != "":
-			return c.errAt(sp.key("pipeline"), "both source and pipeline are set; keep one (pipeline replaces the built one)")
+		case s.Source != "" && s.Pipeline != "" && !launch.IsTemplate(s.Pipeline):
+			return c.errAt(sp.key("pipeline"), "both source and pipeline are set; keep one, or build on the source with placeholders such as {source} and {decode}")
+		case s.Source == "" && launch.IsTemplate(s.Pipeline):
+			return c.errAt(sp.key("pipeline"), "uses placeholders such as {source} but the stream has no source; add source")
 		}
 		if !slices.Contains(HWAccels, s.HWAccel) {
 			return c.errAt(sp.key("hwaccel"), "%q is not supported; use one of %s", s.HWAccel, strings.Join(HWAccels, ", "))
