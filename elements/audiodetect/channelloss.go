@@ -1,6 +1,10 @@
 package audiodetect
 
-import "github.com/avwatch/avwatch/elements/defect"
+import (
+	"time"
+
+	"github.com/avwatch/avwatch/elements/defect"
+)
 
 // channelLoss: one watched channel (front left/right) with its 10 ms RMS
 // below the threshold while another channel carries programme, i.e. is
@@ -16,6 +20,7 @@ type channelLoss struct {
 	c        int
 	tr       tracker
 	lastLoud int64
+	lastBad  int64   // end of the last block judged lost; -1 none
 	level    float64 // loudest 10 ms RMS of the channel in the window
 }
 
@@ -24,7 +29,7 @@ type channelLoss struct {
 const programmeMargin = 10 // ×, i.e. 20 dB
 
 func (l *channelLoss) init(cfg ChannelLossSettings, c int) {
-	*l = channelLoss{cfg: cfg, c: c, lastLoud: -1}
+	*l = channelLoss{cfg: cfg, c: c, lastLoud: -1, lastBad: -1}
 	l.tr.reset(cfg.MinDuration, silenceClear)
 }
 
@@ -60,6 +65,7 @@ func (l *channelLoss) step(a *Analyzer, b *block) {
 	}
 	if dead {
 		l.level = max(l.level, r)
+		l.lastBad = b.end()
 	}
 	if e, pos, ok := l.tr.step(a, dead, at, at); ok {
 		l.emit(a, e, pos)
@@ -82,4 +88,20 @@ func (l *channelLoss) flush(a *Analyzer, end int64) {
 	if ended {
 		l.emit(a, defect.End, endAt)
 	}
+}
+
+// channelLostWithin reports whether a watched channel is (being) reported
+// lost, or was in the span d before pos.
+func (a *Analyzer) channelLostWithin(pos int64, d time.Duration) bool {
+	if !a.s.ChannelLoss.Enabled {
+		return false
+	}
+	span := int64(d.Seconds() * float64(a.f.Rate))
+	for _, c := range a.lossCh {
+		l := &a.loss[c]
+		if l.tr.bad || l.tr.active() || (l.lastBad >= 0 && pos-l.lastBad < span) {
+			return true
+		}
+	}
+	return false
 }

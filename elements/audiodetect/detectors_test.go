@@ -223,3 +223,25 @@ func TestControlRaisesNothing(t *testing.T) {
 		t.Fatalf("control raised %v", evs)
 	}
 }
+
+// A channel loss in quiet programme takes short-term loudness below the
+// band; that is reported as channel loss alone.
+func TestChannelLossHoldsLoudness(t *testing.T) {
+	const rate = 48000
+	l := noiseAt(rate, -26, 14, 1)
+	r := append([]float64(nil), l...)
+	for i := 3 * rate; i < 10*rate; i++ {
+		r[i] = 0
+	}
+	s := DefaultSettings()
+	evs := run(t, stereoFormat(rate), s, [][]float64{l, r}, 1024, 0)
+	expectWindows(t, only(evs, defect.ChannelLoss), 2*ms, [2]float64{3, 10})
+	if lo := only(evs, defect.Loudness); len(lo) != 0 {
+		t.Fatalf("loudness reported for a channel loss: %v", lo)
+	}
+	// With channel loss off, the drop is a loudness fault again.
+	s.ChannelLoss.Enabled = false
+	if lo := only(run(t, stereoFormat(rate), s, [][]float64{l, r}, 1024, 0), defect.Loudness); len(lo) != 2 {
+		t.Fatalf("loudness with channel loss off: %v", lo)
+	}
+}

@@ -22,15 +22,16 @@ import (
 // Dating: short-term loudness lags a step by up to 3 s (0.3 s for a +13 LU
 // step, 2.1 s for a -17 LU step), so it cannot date the change. When it
 // first leaves the band, the detector looks back 3.2 s at the 10 ms
-// sub-block loudness values and picks the split that best separates
-// "in band" from "out of band" (fewest misclassified sub-blocks before and
-// after). That change point is the start; the end is found the same way
-// when short-term loudness returns. Isolated loud syllables or short
-// pauses only cost a few misclassified blocks, so the split lands on the
-// level change, to within one 10 ms sub-block for a step.
+// sub-block loudness values and finds the level step (see changePoint).
+// That change point is the start; the end is found the same way when
+// short-term loudness returns.
 //
 // Hysteresis: once out, short-term loudness must come back 1 LU inside the
 // band to end the window, and stay there 1 s.
+//
+// Root causes first: below the absolute gate (-70 LUFS) there is no
+// programme to judge (that is silence), and while a channel is lost a
+// too-quiet verdict is held, since the loss explains the drop.
 type loudAlert struct {
 	cfg    LoudnessSettings
 	tr     tracker
@@ -50,6 +51,8 @@ const (
 	searchBlocks = 320 // looked back at a change (3.2 s: a 3 s window + slack)
 	loudHyst     = 1.0 // LU
 	loudClear    = time.Second
+	// shortTermWindow is BS.1770's short-term integration time.
+	shortTermWindow = 3 * time.Second
 )
 
 func (l *loudAlert) init(cfg LoudnessSettings) {
@@ -81,8 +84,14 @@ func (l *loudAlert) step(a *Analyzer, b *block) {
 		// that is the silence detector's business.
 		dir = -1
 	}
+	if dir < 0 && a.channelLostWithin(b.end(), shortTermWindow) {
+		// A lost channel takes 3 dB (stereo) off the loudness: that drop
+		// is the channel-loss alert's, not a second fault. Hold while a
+		// channel is lost and until the 3 s window no longer holds it.
+		return
+	}
 	bad := dir != 0
-	date := b.end()
+	date := int64(-1)
 	switch {
 	case bad && !l.tr.bad:
 		l.dir = dir
@@ -92,6 +101,9 @@ func (l *loudAlert) step(a *Analyzer, b *block) {
 		}
 	case !bad && l.tr.bad:
 		date = l.changePoint(false)
+	}
+	if date < 0 {
+		date = b.end()
 	}
 	if bad {
 		l.dir = dir
@@ -118,46 +130,68 @@ func (l *loudAlert) out(v float64) bool {
 	return v < l.lo
 }
 
-// changePoint returns the first sample of the sub-block that best splits
-// the last searchBlocks sub-blocks into in-band before / out-of-band after
-// (entering) or out before / in after (leaving).
+// changePoint returns the first sample of the sub-block where the level
+// changed (-1 if no split fits): the split of the last searchBlocks sub-blocks into two runs of
+// constant loudness that fits best (least squares on sub-block loudness in
+// LUFS, floored at the absolute gate so pauses weigh like very quiet
+// programme, not like -Inf). Only splits whose step goes the right way are
+// considered (entering a too-loud window: louder after; leaving it: quieter
+// after; the reverse for too quiet). Programme's 10 ms blocks spread over
+// ±10 dB around its level, so judging blocks one by one against the band
+// edge would date a change by its noisiest neighbours; a level step of
+// more than the tolerance stands far out of that spread, so the fit lands
+// on it to within a sub-block or two.
 func (l *loudAlert) changePoint(entering bool) int64 {
 	n := min(l.n, searchBlocks)
+	if n < 2 {
+		return -1
+	}
 	first := (l.at - n + lookback) % lookback
-	// errs(s) = misclassified before s + misclassified from s on.
-	// Entering: before should be in, after out. Leaving: the reverse.
-	totalOut := 0
+	var vals [searchBlocks]float64
+	var total, energy float64
 	for i := 0; i < n; i++ {
-		if l.out(l.ring[(first+i)%lookback]) {
-			totalOut++
+		v := l.ring[(first+i)%lookback]
+		energy += lufsToEnergy(v)
+		v = min(max(v, loudness.AbsoluteGate), 20)
+		vals[i] = v
+		total += v
+	}
+	// Louder after the split is wanted when entering a too-loud window or
+	// leaving a too-quiet one.
+	louderAfter := (l.dir > 0) == entering
+	best, bestScore := -1, math.Inf(-1)
+	var before, eBefore float64
+	for s := 1; s < n; s++ {
+		before += vals[s-1]
+		eBefore += lufsToEnergy(l.ring[(first+s-1)%lookback])
+		nb, na := float64(s), float64(n-s)
+		mb, ma := before/nb, (total-before)/na
+		if (ma > mb) != louderAfter {
+			continue
+		}
+		// And the programme after the split must be where the verdict
+		// says: out of band after a start, back in band after an end. At
+		// EOS this keeps a window that never ended from being cut short.
+		if after := loudness.LUFS((energy - eBefore) / na); entering != l.out(after) {
+			continue
+		}
+		// Maximising Σ² / n per segment is minimising the squared error.
+		if score := before*before/nb + (total-before)*(total-before)/na; score > bestScore {
+			best, bestScore = s, score
 		}
 	}
-	best, bestErr := 0, math.MaxInt
-	outBefore := 0
-	for s := 0; s <= n; s++ {
-		inBefore := s - outBefore
-		outAfter := totalOut - outBefore
-		inAfter := (n - s) - outAfter
-		var e int
-		if entering {
-			e = outBefore + inAfter
-		} else {
-			e = inBefore + outAfter
-		}
-		// Entering: earliest best split; leaving: latest (the window is
-		// never cut short by a tie).
-		if e < bestErr || (!entering && e == bestErr) {
-			best, bestErr = s, e
-		}
-		if s < n && l.out(l.ring[(first+s)%lookback]) {
-			outBefore++
-		}
-	}
-	if best >= n {
-		// Nothing out of band after any split: the change is now.
-		return l.start[(l.at-1+lookback)%lookback] + 1
+	if best < 0 {
+		return -1
 	}
 	return l.start[(first+best)%lookback]
+}
+
+// lufsToEnergy inverts loudness.LUFS for one sub-block.
+func lufsToEnergy(v float64) float64 {
+	if math.IsInf(v, -1) {
+		return 0
+	}
+	return math.Pow(10, (v+0.691)/10)
 }
 
 func (l *loudAlert) emit(a *Analyzer, e defect.Edge, pos int64) {
@@ -174,8 +208,8 @@ func (l *loudAlert) flush(a *Analyzer, end int64) {
 	// A window still open at EOS ends where the signal came back, if it
 	// did within the look-back; short-term loudness may not have caught up.
 	badEnd := end
-	if l.tr.bad && l.n > 0 {
-		if p := l.changePoint(false); p < end {
+	if l.tr.bad {
+		if p := l.changePoint(false); p >= 0 && p < end {
 			badEnd = p
 		}
 	}
