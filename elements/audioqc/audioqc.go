@@ -93,6 +93,7 @@ func (e *element) ClassInit(klass *glib.ObjectClass) {
 	props = append(props, glib.NewFloat64Param("stats-interval", "stats-interval",
 		"Seconds of audio between stats messages (0: none)", 0, 3600, DefaultStatsInterval.Seconds(), flags))
 	class.InstallProperties(props)
+	overrideTransformIP(klass.Unsafe())
 }
 
 func (e *element) Constructed(obj *glib.Object) {
@@ -192,12 +193,13 @@ func (e *element) apply() {
 	e.an.SetStatsInterval(iv)
 }
 
-func (e *element) TransformIP(_ *base.GstBaseTransform, buf *gst.Buffer) gst.FlowReturn {
+// transformIP analyses one buffer (GstBuffer*) in place: the hot path,
+// reached from C without go-gst wrappers (see capi.go).
+func (e *element) transformIP(b unsafe.Pointer) gst.FlowReturn {
 	if e.an == nil {
 		return gst.FlowNotNegotiated
 	}
 	e.apply()
-	b := unsafe.Pointer(buf.Instance())
 	if !e.buf.mapBuffer(b) {
 		e.bt.ErrorMessage(gst.DomainStream, gst.StreamErrorFailed, "audioqc: cannot map an audio buffer for reading", "")
 		return gst.FlowError

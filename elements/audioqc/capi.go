@@ -94,6 +94,17 @@ static gboolean avw_parent_sink_event(void *trans, void *ev) {
 }
 
 static int avw_event_type(void *ev) { return GST_EVENT_TYPE(GST_EVENT(ev)); }
+
+// transform_ip goes straight to an exported Go function instead of through
+// go-gst's generic trampoline, which allocates Go wrappers for the element
+// and the buffer on every call (~2 heap objects per buffer).
+extern int goAudioqcTransformIP(void *trans, void *buf);
+static GstFlowReturn avw_transform_ip(GstBaseTransform *t, GstBuffer *b) {
+	return (GstFlowReturn)goAudioqcTransformIP(t, b);
+}
+static void avw_override_transform_ip(void *klass) {
+	GST_BASE_TRANSFORM_CLASS(klass)->transform_ip = avw_transform_ip;
+}
 enum { AVW_EOS = GST_EVENT_EOS, AVW_FLUSH_STOP = GST_EVENT_FLUSH_STOP };
 */
 import "C"
@@ -172,6 +183,8 @@ func segmentTimes(trans unsafe.Pointer, pts time.Duration) (rt, st time.Duration
 	}
 	return conv(r), conv(s)
 }
+
+func overrideTransformIP(klass unsafe.Pointer) { C.avw_override_transform_ip(klass) }
 
 func parentSinkEvent(trans, ev unsafe.Pointer) bool { return C.avw_parent_sink_event(trans, ev) != 0 }
 
