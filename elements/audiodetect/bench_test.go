@@ -63,6 +63,40 @@ func threadCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// BenchmarkBaseline8ch48k reads the same media as BenchmarkAnalyzer8ch48k
+// (the conversion to planar float, nothing else), measured the same way:
+// the floor any analysis of these buffers pays.
+func BenchmarkBaseline8ch48k(b *testing.B) {
+	const rate, ch, buf = 48000, 8, 1024
+	f := Format{Rate: rate, Channels: ch, Sample: F32}
+	planes := make([][]float64, ch)
+	for c := range planes {
+		planes[c] = render(rate, []seg{{"noise", -28, 1, 0}}, uint64(c+1))
+	}
+	data := encode(f, planes)
+	frame := ch * 4
+	var dst [MaxChannels][]float64
+	for c := range dst {
+		dst[c] = make([]float64, buf)
+	}
+	b.ReportAllocs()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	b.ResetTimer()
+	cpu0 := threadCPU()
+	for i := 0; i < b.N; i++ {
+		for off := 0; off < rate; off += buf {
+			n := min(buf, rate-off)
+			if err := f.convert(&dst, 0, data[off*frame:(off+n)*frame], n, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	cpu := threadCPU() - cpu0
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/1e7, "cpu-%")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/1e6, "cpu-ms/s-audio")
+}
+
 // BenchmarkConvert: the format conversion alone (one second, 8 channels).
 func BenchmarkConvert(b *testing.B) {
 	for _, sf := range []SampleFormat{S16, F32} {
