@@ -104,3 +104,7 @@ func diffDB(diff float64) float64 {
 	}
 	return db
 }
+
+// DiffDB expresses a Features.Diff in dB of full scale, -120 for an exact
+// repeat (stats, messages).
+func DiffDB(diff float64) float64 { return diffDB(diff) }

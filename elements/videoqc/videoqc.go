@@ -1,7 +1,313 @@
-// Package videoqc is the videoqc GStreamer element (STUB until issue 3).
+// Package videoqc is the videoqc GStreamer element: an in-place,
+// passthrough analyser of raw video that runs the videodetect detectors
+// (black, freeze, blockiness) on every frame and posts defect start/end,
+// snapshot and periodic stats messages through elements/message.
+//
+// It is thin glue. Each buffer is mapped once for reading with
+// gst_video_frame_map (which honours a GstVideoMeta's strides and offsets,
+// or the caps' layout) and its planes are handed to a videodetect.Analyzer
+// as slices over the mapped memory: no copy, no allocation per frame.
+// Properties are set from any thread: each change publishes a new immutable
+// Settings value, which the streaming thread picks up before its next frame.
 package videoqc
 
-import "github.com/go-gst/go-gst/gst"
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/go-gst/go-glib/glib"
+	"github.com/go-gst/go-gst/gst"
+	"github.com/go-gst/go-gst/gst/base"
+
+	"github.com/avwatch/avwatch/elements/defect"
+	"github.com/avwatch/avwatch/elements/message"
+	vd "github.com/avwatch/avwatch/elements/videodetect"
+)
+
+// Name is the element's factory name and its messages' structure name.
+const Name = "videoqc"
+
+const capsString = "video/x-raw, format=(string){ I420, YV12, NV12, Y42B, Y444, GRAY8 }, " +
+	"width=(int)[ 1, 32768 ], height=(int)[ 1, 32768 ], framerate=(fraction)[ 0/1, 2147483647/1 ]"
 
 // Register registers the element with plugin (nil: statically, in-process).
-func Register(plugin *gst.Plugin) error { return nil }
+func Register(plugin *gst.Plugin) error {
+	if !gst.RegisterElement(plugin, Name, gst.RankNone, &element{}, base.ExtendsBaseTransform) {
+		return fmt.Errorf("gst_element_register(%s) failed", Name)
+	}
+	return nil
+}
+
+// JPEG quality of snapshots: small files, artefacts still recognisable.
+const jpegQuality = 80
+
+// StatNames are the fields of a stats message, after pts. The values are
+// those of the last frame of the interval, except frames (analysed since
+// start) and analysis-us (mean cost per frame over the interval, mapping
+// included).
+var StatNames = []string{
+	"frames", "analysis-us", "luma", "dark", "freeze-diff-db", "still",
+	"block", "block-diff", "streak", "blockiness",
+	"block-baseline", "block-diff-baseline", "streak-baseline",
+}
+
+type element struct {
+	bt     *base.GstBaseTransform // kept from Constructed: virtual methods get a nil self
+	trans  unsafe.Pointer         // GstBaseTransform*
+	cs     *cstate                // C-side state: video info, current mapping
+	poster *message.Poster
+
+	mu       sync.Mutex // serialises property writes
+	settings atomic.Pointer[vd.Settings]
+
+	// Streaming thread only.
+	an         *vd.Analyzer
+	applied    *vd.Settings
+	frame      vd.Frame
+	supported  bool
+	swapUV     bool
+	nextPTS    time.Duration // for buffers without a PTS
+	statsAt    time.Duration // PTS of the last stats message, -1 none
+	costSum    time.Duration
+	costFrames int
+	values     []float64
+	warnedMap  bool
+	warnedBad  bool
+
+	snaps sync.WaitGroup // snapshot encoders in flight
+}
+
+func (e *element) New() glib.GoObjectSubclass {
+	n := &element{statsAt: -1, values: make([]float64, len(StatNames))}
+	s := vd.DefaultSettings()
+	n.settings.Store(&s)
+	return n
+}
+
+func (e *element) ClassInit(klass *glib.ObjectClass) {
+	class := gst.ToElementClass(klass)
+	class.SetMetadata("Video QC", "Filter/Analyzer/Video",
+		"Finds black, frozen and block-corrupted video in raw frames, in place, and posts start/end events, snapshots and stats",
+		"avwatch")
+	caps := gst.NewCapsFromString(capsString)
+	class.AddPadTemplate(gst.NewPadTemplate("sink", gst.PadDirectionSink, gst.PadPresenceAlways, caps))
+	class.AddPadTemplate(gst.NewPadTemplate("src", gst.PadDirectionSource, gst.PadPresenceAlways, caps))
+	class.InstallProperties(paramSpecs())
+	patchClass(klass.Unsafe())
+}
+
+func (e *element) Constructed(obj *glib.Object) {
+	e.bt = base.ToGstBaseTransform(obj)
+	e.trans = obj.Unsafe()
+	e.cs = configureInstance(e.trans)
+	e.poster = message.NewPoster(e.trans, Name)
+	e.an = vd.NewAnalyzer(*e.settings.Load())
+	e.applied = e.settings.Load()
+}
+
+func (e *element) SetProperty(obj *glib.Object, id uint, value *glib.Value) {
+	if id >= uint(len(props)) {
+		return
+	}
+	p := props[id]
+	v, ok := valueOf(p, value)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := *e.settings.Load()
+	p.set(&s, v)
+	if err := s.Validate(); err != nil {
+		if e.trans != nil {
+			warn(e.trans, fmt.Sprintf("videoqc: property %s=%g ignored: %v", p.name, v, err))
+		}
+		return
+	}
+	e.settings.Store(&s)
+}
+
+func (e *element) GetProperty(obj *glib.Object, id uint) *glib.Value {
+	if id >= uint(len(props)) {
+		return nil
+	}
+	p := props[id]
+	s := e.settings.Load()
+	var v *glib.Value
+	var err error
+	if p.double {
+		v, err = glib.GValue(p.get(s))
+	} else {
+		v, err = glib.GValue(p.get(s) != 0)
+	}
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// applySettings hands the analyser settings changed since the last frame.
+func (e *element) applySettings() {
+	s := e.settings.Load()
+	if s == e.applied {
+		return
+	}
+	e.applied = s
+	e.post(e.an.SetSettings(*s))
+}
+
+func (e *element) setCaps(format, width, height int, fullRange bool) bool {
+	e.supported = true
+	e.swapUV = false
+	f := &e.frame
+	f.Width, f.Height, f.FullRange = width, height, fullRange
+	switch format {
+	case fmtI420:
+		f.Layout = vd.Planar420
+	case fmtYV12:
+		f.Layout, e.swapUV = vd.Planar420, true
+	case fmtNV12:
+		f.Layout = vd.SemiPlanar420
+	case fmtY42B:
+		f.Layout = vd.Planar422
+	case fmtY444:
+		f.Layout = vd.Planar444
+	case fmtGRAY8:
+		f.Layout = vd.Gray
+	default:
+		e.supported = false
+	}
+	return e.supported
+}
+
+// transform analyses one buffer. It never fails the stream: a buffer it
+// cannot read is passed on unanalysed, with one warning.
+func (e *element) transform(trans, buf unsafe.Pointer) {
+	t0 := time.Now()
+	e.applySettings()
+	if !e.supported {
+		return
+	}
+	pts, dur := bufferTimes(buf)
+	if pts < 0 {
+		pts = e.nextPTS
+	}
+	if dur < 0 {
+		dur = 0
+	}
+	if !mapFrame(e.cs, buf, &e.frame, e.swapUV) {
+		if !e.warnedMap {
+			e.warnedMap = true
+			warn(trans, "videoqc: cannot map a video buffer for reading (memory not accessible to the CPU? put a download/convert element before videoqc); passing buffers on unanalysed")
+		}
+		return
+	}
+	e.frame.PTS, e.frame.Duration = pts, dur
+	evs, err := e.an.Analyze(&e.frame)
+	unmapFrame(e.cs)
+	e.frame.Y, e.frame.U, e.frame.V = vd.Plane{}, vd.Plane{}, vd.Plane{} // no dangling views
+	if err != nil {
+		if !e.warnedBad {
+			e.warnedBad = true
+			warn(trans, "videoqc: frame does not match its caps, not analysed: "+err.Error())
+		}
+		return
+	}
+	e.post(evs)
+	if dur > 0 {
+		e.nextPTS = pts + dur
+	} else {
+		e.nextPTS = pts + 40*time.Millisecond
+	}
+	e.costSum += time.Since(t0)
+	e.costFrames++
+	if e.statsAt < 0 || pts < e.statsAt {
+		e.statsAt = pts
+	} else if pts-e.statsAt >= e.applied.StatsInterval {
+		e.postStats(pts)
+	}
+}
+
+// post sends events to the bus, with segment times, and starts the
+// snapshot of each start event.
+func (e *element) post(evs []defect.Event) {
+	for _, ev := range evs {
+		ev.RunningTime, ev.StreamTime = segmentTimes(e.trans, ev.PTS)
+		e.poster.Defect(ev)
+		if ev.Edge != defect.Start {
+			continue
+		}
+		if th := e.an.TakeSnapshot(ev.Type); th != nil {
+			e.snapshot(th)
+		}
+	}
+}
+
+// snapshot encodes th off the streaming thread and posts it.
+func (e *element) snapshot(th *vd.Thumb) {
+	e.snaps.Add(1)
+	go func() {
+		defer e.snaps.Done()
+		defer e.an.ReleaseThumb(th)
+		if jpg, err := th.JPEG(jpegQuality); err == nil {
+			e.poster.Snapshot(th.Type, th.PTS, jpg)
+		}
+	}()
+}
+
+func (e *element) postStats(pts time.Duration) {
+	ft := e.an.Features()
+	b1, b2, b3 := e.an.Baselines()
+	still := 0.0
+	if ft.Still {
+		still = 1
+	}
+	v := e.values
+	v[0] = float64(e.an.Frames())
+	v[1] = float64(e.costSum.Microseconds()) / float64(max(e.costFrames, 1))
+	v[2], v[3], v[4], v[5] = ft.Luma, ft.Dark, diffDB(ft.Diff), still
+	v[6], v[7], v[8], v[9] = ft.Block, ft.BlockDiff, ft.Streak, ft.Blockiness
+	v[10], v[11], v[12] = b1, b2, b3
+	e.poster.Stats(pts, StatNames, v)
+	e.statsAt = pts
+	e.costSum, e.costFrames = 0, 0
+}
+
+func diffDB(d float64) float64 {
+	if d < 0 {
+		return 0
+	}
+	return vd.DiffDB(d)
+}
+
+// endOfStream closes open windows before EOS travels on, and waits for
+// their snapshots, so every message of the stream precedes EOS on the bus.
+func (e *element) endOfStream() {
+	e.post(e.an.Flush())
+	e.snaps.Wait()
+}
+
+// discontinuity (flushing seek): windows end where the old timeline ended;
+// nothing is compared across the cut.
+func (e *element) discontinuity() {
+	e.post(e.an.Flush())
+	e.statsAt = -1
+}
+
+func (e *element) start() {
+	e.applied = e.settings.Load()
+	e.an = vd.NewAnalyzer(*e.applied)
+	e.statsAt, e.nextPTS = -1, 0
+	e.costSum, e.costFrames = 0, 0
+	e.warnedMap, e.warnedBad = false, false
+}
+
+func (e *element) stop() {
+	if e.an.Frames() > 0 {
+		e.post(e.an.Flush())
+	}
+	e.snaps.Wait()
+}
