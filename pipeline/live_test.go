@@ -127,3 +127,26 @@ func TestRTSPSignalLossAndRestart(t *testing.T) {
 	s.Stop()
 	checkNoLeaks(t, g)
 }
+
+// TestHLS runs a VOD HLS playlist over HTTP: both streams decoded, to the end.
+func TestHLS(t *testing.T) {
+	url := testsource.HLS(t, testsource.Make(t, testsource.Clip{Video: true, Audio: true, Seconds: 4}), 4)
+	s, err := StartWith(context.Background(), event.Spec{Name: "hls", Source: url}, Options{Once: true, StatsInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := collect(t, s, 30*time.Second)
+	s.Stop()
+	var frames, audio float64
+	for _, e := range evs {
+		if e.Kind == event.KindError {
+			t.Errorf("error: %s", e.Message)
+		}
+		if e.Kind == event.KindStats && e.Element == "pipeline" {
+			frames, audio = e.Stats["video_frames"], e.Stats["audio_buffers"]
+		}
+	}
+	if frames < 90 || audio == 0 || evs[len(evs)-1].State != event.Stopped {
+		t.Errorf("video frames %v (of 100), audio buffers %v, events %v", frames, audio, kinds(evs))
+	}
+}

@@ -182,7 +182,7 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 	s, err := pipeline.StartWith(ctx, event.Spec{Name: src, Source: src, HWAccel: hwaccel, Properties: props},
 		pipeline.Options{Once: true, StatsInterval: 250 * time.Millisecond})
 	if err != nil {
-		rep.Errors = append(rep.Errors, err.Error())
+		rep.Errors = append(rep.Errors, trimSource(err.Error(), src))
 		return rep
 	}
 	defer s.Stop()
@@ -210,7 +210,7 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		case event.KindDecoder:
 			rep.Decoder = ev.Decoder
 		case event.KindError:
-			rep.Errors = append(rep.Errors, ev.Message)
+			rep.Errors = append(rep.Errors, trimSource(ev.Message, src))
 		case event.KindState:
 			if ev.Decoder != "" {
 				rep.Decoder = ev.Decoder
@@ -281,6 +281,21 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		rep.Errors = append(rep.Errors, "interrupted")
 	}
 	return rep
+}
+
+// trimSource drops a leading "SOURCE: " from an error: the report and the
+// stderr line name the source already.
+func trimSource(msg, src string) string {
+	names := []string{src, "source " + src}
+	if abs, err := filepath.Abs(src); err == nil {
+		names = append(names, "file://"+abs, "source "+abs)
+	}
+	for _, n := range names {
+		if rest, ok := strings.CutPrefix(msg, n+": "); ok {
+			return rest
+		}
+	}
+	return msg
 }
 
 func newCheckDefect(d defect.Event, element string, start float64) *checkDefect {

@@ -157,6 +157,9 @@ func sourceFragment(in Input) (string, error) {
 			Quote("application/x-rtp, media=(string)video, clock-rate=(int)90000, encoding-name=(string)MP2T")), nil
 	case HTTP:
 		return "souphttpsrc location=" + Quote(s.URI), nil
+	case HLS:
+		// hlsdemux, not hlsdemux2: the latter only works inside urisourcebin.
+		return "souphttpsrc location=" + Quote(s.URI) + " ! hlsdemux", nil
 	case V4L2:
 		return "v4l2src device=" + Quote(s.Path), nil
 	}

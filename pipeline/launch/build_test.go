@@ -202,7 +202,9 @@ func TestSources(t *testing.T) {
 		{"rtp://239.1.1.2:5004", Media{Video: true, Codec: H264}, true,
 			`udpsrc uri="udp://239.1.1.2:5004" buffer-size=2097152 caps="application/x-rtp, media=(string)video, clock-rate=(int)90000, encoding-name=(string)MP2T" ! rtpjitterbuffer latency=200 ! rtpmp2tdepay ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false`},
 		{"https://cdn.example/live/index.m3u8", Media{Video: true, Audio: true, Codec: H264}, true,
-			`souphttpsrc location="https://cdn.example/live/index.m3u8" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
+			`souphttpsrc location="https://cdn.example/live/index.m3u8" ! hlsdemux ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
+		{"http://media.example/clip.mp4", Media{Video: true, Codec: H264}, false,
+			`souphttpsrc location="http://media.example/clip.mp4" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 		{"v4l2:///dev/video2", Media{}, true,
 			`v4l2src device="/dev/video2" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false`},
 		{"test://", Media{}, true,
@@ -279,12 +281,12 @@ func TestParseSourceErrors(t *testing.T) {
 			t.Errorf("ParseSource(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
-	for _, live := range []string{"rtsp://h/x", "srt://h:1", "udp://:1", "rtp://:1", "v4l2:///dev/video0"} {
+	for _, live := range []string{"rtsp://h/x", "srt://h:1", "udp://:1", "rtp://:1", "v4l2:///dev/video0", "https://h/live/INDEX.M3U8?token=1"} {
 		if s, _ := ParseSource(live); !s.Live() {
 			t.Errorf("%s should be live", live)
 		}
 	}
-	for _, ends := range []string{"/x.ts", "http://h/x.m3u8", "test://"} {
+	for _, ends := range []string{"/x.ts", "http://h/x.mp4", "test://"} {
 		if s, _ := ParseSource(ends); s.Live() {
 			t.Errorf("%s should end at EOS", ends)
 		}

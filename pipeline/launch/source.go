@@ -22,7 +22,8 @@ const (
 	SRT  Kind = "srt"
 	UDP  Kind = "udp"  // MPEG-TS in UDP datagrams
 	RTP  Kind = "rtp"  // MPEG-TS in RTP (RFC 2250)
-	HTTP Kind = "http" // HLS playlists, progressive files
+	HTTP Kind = "http" // progressive files over HTTP
+	HLS  Kind = "hls"  // HTTP Live Streaming playlists (*.m3u8)
 	V4L2 Kind = "v4l2" // capture device
 	Test Kind = "test" // synthetic audio + video
 )
@@ -54,7 +55,7 @@ type TestOptions struct {
 // at EOS instead of ending.
 func (s Source) Live() bool {
 	switch s.Kind {
-	case RTSP, SRT, UDP, RTP, V4L2:
+	case RTSP, SRT, UDP, RTP, V4L2, HLS:
 		return true
 	}
 	return false
@@ -118,6 +119,9 @@ func ParseSource(s string) (Source, error) {
 	case "http", "https":
 		if u.Host == "" {
 			return Source{}, fmt.Errorf("source %q: no host", s)
+		}
+		if strings.HasSuffix(strings.ToLower(u.Path), ".m3u8") {
+			return Source{Kind: HLS, URI: s}, nil
 		}
 		return Source{Kind: HTTP, URI: s}, nil
 	case "v4l2":
