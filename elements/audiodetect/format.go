@@ -189,17 +189,12 @@ func (f *Format) convert(planes *[MaxChannels][]float64, off int, src []byte, n 
 	return nil
 }
 
-// sane maps NaN and ±Inf (a broken decoder) to full scale rather than let
-// them poison every sum downstream.
+// sane maps NaN (a broken decoder) to 0 and clamps to ±64 (+36 dBFS):
+// far above any decoder overshoot, and low enough that no sum of squares
+// can overflow to +Inf and poison everything downstream.
 func sane(v float64) float64 {
-	if v-v != 0 { // NaN or ±Inf
-		if v > 0 {
-			return 1
-		}
-		if v < 0 {
-			return -1
-		}
+	if v != v {
 		return 0
 	}
-	return v
+	return min(max(v, -64), 64)
 }

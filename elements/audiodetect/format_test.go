@@ -95,7 +95,7 @@ func TestPlanarOffsets(t *testing.T) {
 }
 
 func TestSaneNonFinite(t *testing.T) {
-	for _, c := range []struct{ in, out float64 }{{math.NaN(), 0}, {math.Inf(1), 1}, {math.Inf(-1), -1}, {0.5, 0.5}} {
+	for _, c := range []struct{ in, out float64 }{{math.NaN(), 0}, {math.Inf(1), 64}, {math.Inf(-1), -64}, {1e300, 64}, {0.5, 0.5}, {-1.5, -1.5}} {
 		if got := sane(c.in); got != c.out {
 			t.Errorf("sane(%v) = %v", c.in, got)
 		}

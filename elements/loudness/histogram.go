@@ -30,12 +30,12 @@ func (h *histogram) reset() { *h = histogram{} }
 // add files a block of mean-square energy e and loudness l (LUFS). Blocks
 // at or below the absolute gate are dropped, as BS.1770 gates them.
 func (h *histogram) add(e, l float64) {
-	if !(l > histMin) {
+	if !(l > histMin) { // also NaN
 		return
 	}
-	b := int((l - histMin) * histScale)
-	if b >= histBins {
-		b = histBins - 1
+	b := histBins - 1
+	if l < histMax {
+		b = min(int((l-histMin)*histScale), histBins-1)
 	}
 	h.count[b]++
 	h.energy[b] += e

@@ -294,14 +294,14 @@ func (m *Meter) LoudnessRange() float64 {
 }
 
 // TruePeak is the largest true peak of channel c since Reset (linear), or
-// of all channels when c < 0.
+// of all channels when c < 0; samples of the sub-block still filling count.
 func (m *Meter) TruePeak(c int) float64 {
 	if c >= 0 {
-		return m.tpMax[c]
+		return math.Max(m.tpMax[c], m.subTP[c])
 	}
 	var p float64
 	for i := 0; i < m.channels; i++ {
-		p = math.Max(p, m.tpMax[i])
+		p = math.Max(p, math.Max(m.tpMax[i], m.subTP[i]))
 	}
 	return p
 }
