@@ -38,6 +38,25 @@ type Clip struct {
 	Description string  `json:"description"`
 	// Control clips must raise no event of any type.
 	Control bool `json:"control,omitempty"`
+
+	// Added after the first schema (all additive).
+	Frames        int     `json:"frames,omitempty"`          // video frames in the file
+	AudioOffsetMs float64 `json:"audio_offset_ms,omitempty"` // whole-clip A/V offset of the content, positive = audio late
+	// MarkersS are the PTS of the flash frames of a sync-marker clip; each
+	// beep (1 kHz) starts at marker + audio_offset_ms.
+	MarkersS []float64 `json:"markers_s,omitempty"`
+	// AVEvents are the irregular audio-visual events of an A/V event clip.
+	AVEvents []AVEvent `json:"av_events,omitempty"`
+	Bytes    int64     `json:"bytes,omitempty"`
+	SHA256   string    `json:"sha256,omitempty"`
+}
+
+// AVEvent is one visual event and its sound: VideoS is the PTS of the first
+// frame showing it, AudioS the time of the first sample of its sound.
+type AVEvent struct {
+	Kind   string  `json:"kind"` // "hit" | "flash" | "cut"
+	VideoS float64 `json:"video_s"`
+	AudioS float64 `json:"audio_s"`
 }
 
 // FPS is the frame rate as a float.
@@ -60,6 +79,31 @@ type Event struct {
 	LevelDBFS     float64 `json:"level_dbfs,omitempty"`
 	DigitalZero   bool    `json:"digital_zero,omitempty"`
 	Note          string  `json:"note,omitempty"`
+
+	// Added after the first schema (all additive).
+	// StartToleranceS widens the allowed start error where the start is
+	// not an instant a detector can see at once (a whole-clip offset is
+	// only measurable after the first events; loudness integrates 3 s).
+	StartToleranceS float64 `json:"start_tolerance_s,omitempty"`
+	// Optional events are consequences a detector may or may not report
+	// depending on its integration time or thresholds (loudness drop during
+	// a 3 s silence; an offset within the acceptability band): reporting
+	// one is not a false positive, missing one is not a miss.
+	Optional bool `json:"optional,omitempty"`
+	// OffsetEndMs is set for a drifting offset: it moves linearly from
+	// offset_ms at start_s to offset_end_ms at end_s.
+	OffsetEndMs *float64 `json:"offset_end_ms,omitempty"`
+	LUFS        float64  `json:"lufs,omitempty"` // loudness windows: integrated loudness of the window
+}
+
+// OffsetAt is the true A/V offset (ms) of an av_offset event at time t.
+func (e Event) OffsetAt(t float64) float64 {
+	if e.OffsetEndMs == nil || e.EndS <= e.StartS {
+		return e.OffsetMs
+	}
+	f := (t - e.StartS) / (e.EndS - e.StartS)
+	f = min(1, max(0, f))
+	return e.OffsetMs + f*(*e.OffsetEndMs-e.OffsetMs)
 }
 
 // Load reads dir/truth.json.
