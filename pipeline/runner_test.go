@@ -113,3 +113,19 @@ func TestCorruptInputs(t *testing.T) {
 		t.Errorf("%d pipelines left", n)
 	}
 }
+
+// TestLoopRestartsFile: a looping file plays again at EOS until stopped.
+func TestLoopRestartsFile(t *testing.T) {
+	clip := testsource.Make(t, testsource.Clip{Video: true, Audio: true, Seconds: 1})
+	s, err := StartWith(context.Background(), event.Spec{Name: "loop", Source: clip, Loop: true}, Options{StatsInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		waitFor(t, s, "playing", 10*time.Second, isState(event.Playing))
+	}
+	s.Stop()
+	if n := LivePipelines(); n != 0 {
+		t.Errorf("%d pipelines left", n)
+	}
+}
