@@ -44,6 +44,12 @@ func (g *Gate) Active() bool { return g.state == gateActive || g.state == gateCl
 // Idle reports whether the gate holds neither a candidate nor a window.
 func (g *Gate) Idle() bool { return g.state == gateIdle }
 
+// Holding reports whether the last verdict kept a candidate or window going
+// (candidate or active, not bridging a gap or clearing): when a detector
+// applies value hysteresis (a laxer threshold to stay bad than to become
+// bad), this is when the laxer one applies.
+func (g *Gate) Holding() bool { return g.state == gateCandidate || g.state == gateActive }
+
 // Since is the PTS of the first bad frame of the current candidate or window.
 func (g *Gate) Since() time.Duration { return g.badSince }
 

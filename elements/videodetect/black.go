@@ -19,6 +19,10 @@ type blackDetector struct {
 	ratio float64
 }
 
+// majority is the share of bad frames a candidate needs before it can be
+// confirmed (see tracker).
+const majority = 0.6
+
 // blackGap bridges a lone brighter frame inside a black window (and delays
 // the end's confirmation, not its date, by as much).
 const blackGap = 100 * time.Millisecond
@@ -26,7 +30,8 @@ const blackGap = 100 * time.Millisecond
 func (d *blackDetector) configure(s BlackSettings) {
 	d.typ = defect.Black
 	d.ratio = s.Ratio
-	d.gate.MinDuration = s.MinDuration
+	d.minDuration = s.MinDuration
+	d.majority = majority
 	d.gate.ClearDuration = blackGap
 	d.gate.Bridge = blackGap
 }
@@ -41,5 +46,5 @@ func (d *blackDetector) isBlack(f *Features) bool {
 }
 
 func (d *blackDetector) step(out []defect.Event, pts time.Duration, f *Features) []defect.Event {
-	return d.tracker.step(out, pts, d.isBlack(f), f.Dark, d.ratio)
+	return d.tracker.step(out, pts, d.isBlack(f), false, f.Dark, d.ratio)
 }

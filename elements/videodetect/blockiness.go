@@ -41,7 +41,8 @@ type blockDetector struct {
 	threshold float64
 
 	base    [nCues]float64
-	learned time.Duration // media time averaged into the baselines
+	dev     [nCues]float64 // mean absolute deviation from base
+	learned time.Duration  // media time averaged into the baselines
 	lastPTS time.Duration
 	score   float64
 }
@@ -57,6 +58,16 @@ var (
 	cueJump = [nCues]float64{0.01, 0.02, 0.25}
 	cueTau  = [nCues]time.Duration{5 * time.Second, 5 * time.Second, time.Second}
 )
+
+// devFactor: a jump must also stand devFactor mean absolute deviations
+// above the baseline, so streams whose cues are noisy (small pictures, few
+// probes; busy graphics) need proportionally larger jumps.
+const devFactor = 5
+
+// minActive is the share of busy probe lines below which a frame carries no
+// information about blocks (black, a flat colour, a fade): it is neither
+// judged on the relative cues nor learnt.
+const minActive = 0.05
 
 const (
 	blockAbsolute = 0.1
@@ -75,13 +86,15 @@ const (
 func (d *blockDetector) configure(s BlockinessSettings) {
 	d.typ = defect.Blockiness
 	d.threshold = s.Threshold
-	d.gate.MinDuration = s.MinDuration
+	d.minDuration = s.MinDuration
+	d.majority = majority
 	d.gate.ClearDuration = blockClear
 	d.gate.Bridge = blockGap
 }
 
 func (d *blockDetector) resetBaseline() {
 	d.base = [nCues]float64{}
+	d.dev = [nCues]float64{}
 	d.learned = 0
 }
 
@@ -90,13 +103,13 @@ func cues(f *Features) [nCues]float64 { return [nCues]float64{f.Block, f.BlockDi
 // measure computes the frame's score (without judging it).
 func (d *blockDetector) measure(f *Features) float64 {
 	s := f.Block / blockAbsolute
-	if d.learned >= blockWarmUp {
+	if d.learned >= blockWarmUp && f.Active >= minActive {
 		c := cues(f)
 		for i := range c {
 			if i == cueBlockDiff && f.Diff < 0 {
 				continue // no previous frame
 			}
-			if v := (c[i] - d.base[i]) / cueJump[i]; v > s {
+			if v := (c[i] - d.base[i]) / max(cueJump[i], devFactor*d.dev[i]); v > s {
 				s = v
 			}
 		}
@@ -111,15 +124,17 @@ func (d *blockDetector) step(out []defect.Event, pts time.Duration, f *Features)
 	if d.pending() {
 		th *= blockExit
 	}
-	out = d.tracker.step(out, pts, s >= th, s, d.threshold)
-	d.learn(pts, f, d.gate.Idle() && s < d.threshold/2)
+	out = d.tracker.step(out, pts, s >= th, false, s, d.threshold)
+	if f.Active >= minActive {
+		d.learn(pts, f, d.gate.Idle() && s < d.threshold/2)
+	}
+	d.lastPTS = pts
 	return out
 }
 
 // learn folds the frame into the baselines.
 func (d *blockDetector) learn(pts time.Duration, f *Features, clean bool) {
 	dt := pts - d.lastPTS
-	d.lastPTS = pts
 	if dt <= 0 || dt > time.Second {
 		dt = 40 * time.Millisecond
 	}
@@ -139,10 +154,15 @@ func (d *blockDetector) learn(pts time.Duration, f *Features, clean bool) {
 			if w := float64(dt) / float64(d.learned+dt); w > a {
 				a = w
 			}
-		} else if lim := d.base[i] + cueJump[i]/2; x > lim {
+		} else if lim := d.base[i] + max(cueJump[i], devFactor*d.dev[i]); x > lim {
 			x = lim
 		}
+		dev := x - d.base[i]
+		if dev < 0 {
+			dev = -dev
+		}
 		d.base[i] += a * (x - d.base[i])
+		d.dev[i] += a * (dev - d.dev[i])
 	}
 	d.learned += dt
 }

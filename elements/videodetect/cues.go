@@ -36,20 +36,24 @@ func step(ga, g, gb, min int) int {
 // gradient 1, the 8-px edge gradient 9, and the control gradient 7, between
 // MB columns 5 and 6, off the 4-px transform grid.
 
-// lineSteps counts the steps of one probe line of the picture, and reports
-// whether the line is flat (its gradients add up to at most 2 levels).
-func lineSteps(v *[probeLen]byte, min int) (grid, ctrl int, flat bool) {
+// lineSteps counts the steps of one probe line of the picture (two grid
+// positions, two controls: gradients 3 and 7, between MB columns 1|2 and
+// 5|6), and returns its activity: the sum of its gradients.
+func lineSteps(v *[probeLen]byte, min int) (grid, ctrl, activity int) {
 	g0 := absInt(int(v[1]) - int(v[0]))
 	g1 := absInt(int(v[2]) - int(v[1]))
 	g2 := absInt(int(v[3]) - int(v[2]))
+	g3 := absInt(int(v[4]) - int(v[3]))
+	g4 := absInt(int(v[5]) - int(v[4]))
+	g5 := absInt(int(v[6]) - int(v[5]))
 	g6 := absInt(int(v[7]) - int(v[6]))
 	g7 := absInt(int(v[8]) - int(v[7]))
 	g8 := absInt(int(v[9]) - int(v[8]))
 	g9 := absInt(int(v[10]) - int(v[9]))
 	g10 := absInt(int(v[11]) - int(v[10]))
 	grid = step(g0, g1, g2, min) + step(g8, g9, g10, min)
-	ctrl = step(g6, g7, g8, min)
-	flat = g0+g1+g2+g6+g7+g8+g9+g10+absInt(int(v[6])-int(v[3])) <= 2
+	ctrl = step(g2, g3, g4, min) + step(g6, g7, g8, min)
+	activity = g0 + g1 + g2 + g3 + g4 + g5 + g6 + g7 + g8 + g9 + g10
 	return
 }
 

@@ -16,11 +16,36 @@ type tracker struct {
 	// began is set on the frame whose verdict opened a new candidate: the
 	// first bad frame, which a snapshot should show.
 	began bool
+	// minDuration is the configured gate.MinDuration. While a candidate's
+	// share of bad frames is below majority (the bridge lets good frames
+	// into a candidate), or its detector holds it, the gate is given a
+	// MinDuration no candidate reaches: the candidate lives on, unconfirmed.
+	// That keeps sparse one-frame outliers, bridged together, from making
+	// a window.
+	minDuration time.Duration
+	majority    float64
+	run, bad    int  // frames since the candidate began, and bad ones
+	held        bool // the detector's hold on the last frame
 }
 
-// step feeds one verdict and appends the resulting event, if any.
-func (t *tracker) step(out []defect.Event, pts time.Duration, bad bool, value, threshold float64) []defect.Event {
+// never is a MinDuration no candidate reaches.
+const never = time.Duration(1<<63 - 1)
+
+// step feeds one verdict and appends the resulting event, if any. hold
+// keeps an open candidate from being confirmed on this frame.
+func (t *tracker) step(out []defect.Event, pts time.Duration, bad, hold bool, value, threshold float64) []defect.Event {
 	wasIdle := t.gate.Idle()
+	if wasIdle {
+		t.run, t.bad = 0, 0
+	}
+	if !t.gate.Active() {
+		t.run++
+		if bad {
+			t.bad++
+		}
+	}
+	t.held = hold
+	t.gate.MinDuration = t.confirmAfter()
 	edge, at, ok := t.gate.Step(pts, bad)
 	t.began = wasIdle && !t.gate.Idle()
 	if !ok {
@@ -37,6 +62,7 @@ func (t *tracker) step(out []defect.Event, pts time.Duration, bad bool, value, t
 
 // flush closes the gate at end, the PTS just after the last frame.
 func (t *tracker) flush(out []defect.Event, end time.Duration, value, threshold float64) []defect.Event {
+	t.gate.MinDuration = t.confirmAfter()
 	s, started, e, ended := t.gate.Flush(end)
 	if started {
 		t.start = s
@@ -49,6 +75,17 @@ func (t *tracker) flush(out []defect.Event, end time.Duration, value, threshold 
 	return out
 }
 
-// pending reports whether the detector holds a candidate or an open window,
-// which is when its value-domain hysteresis uses the exit threshold.
-func (t *tracker) pending() bool { return !t.gate.Idle() }
+// confirmAfter is the MinDuration to give the gate now.
+func (t *tracker) confirmAfter() time.Duration {
+	if !t.gate.Active() && (t.held || float64(t.bad) < t.majority*float64(t.run)) {
+		return never
+	}
+	return t.minDuration
+}
+
+// pending reports whether the detector's last frame was bad within a
+// candidate or window: then its value-domain hysteresis uses the laxer exit
+// threshold. Once frames turn good (clearing, or a bridged gap) it takes a
+// frame past the full threshold to be bad again, so noise around the exit
+// threshold cannot keep a window open.
+func (t *tracker) pending() bool { return t.gate.Holding() }

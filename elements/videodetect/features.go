@@ -29,10 +29,13 @@ type Features struct {
 	// BlockDiff is the same measure on the difference to the previous frame:
 	// macroblocks that changed on their own.
 	BlockDiff float64
-	// Streak is the share of macroblocks whose probe column is flat while
-	// their probe row is not, minus the opposite case: high when rows are
-	// repeated downwards, as libav does below a damaged slice.
+	// Streak is the share of textured probe rows whose probe column is
+	// flat, minus the opposite case: high when rows are repeated
+	// downwards, as libav does below a damaged slice.
 	Streak float64
+	// Active is the share of probe lines with visible detail (gradients
+	// adding up to 4 levels or more): near 0 for black or flat pictures.
+	Active float64
 	// Still is true when the frame is bit-identical to the previous one at
 	// every sample: what a decoder outputs when it repeats a picture, and
 	// what a camera on a still scene (noise) or a still slide being refined
@@ -42,6 +45,15 @@ type Features struct {
 	// blockDetector): 1 = clearly damaged.
 	Blockiness float64
 }
+
+// A probe line is flat when its gradients add up to at most streakFlat
+// levels (repeated rows are exact copies), textured from streakTexture (two
+// levels per gradient: detail, not a smooth ramp).
+const (
+	streakFlat    = 1
+	streakTexture = 16
+	streakPrior   = 20
+)
 
 // Step thresholds (8-bit code values) of the block-edge test. A step must be
 // visible: 3 levels in the picture, 4 in the difference of two pictures
@@ -160,15 +172,20 @@ func (x *extractor) measure(f *Frame) Features {
 
 	// Block edges and streaks of the picture.
 	var pic stepCount
-	streak := 0
+	vHits, hHits, rowTex, colTex, active := 0, 0, 0, 0, 0
 	for k, m := range g.blk {
 		r := (*[probeLen]byte)(rows[int(m)*probeLen:])
 		c := (*[probeLen]byte)(cols[k*probeLen:])
-		gr, ct, rowFlat := lineSteps(r, minStepPicture)
-		gc, cc, colFlat := lineSteps(c, minStepPicture)
+		gr, ct, rowAct := lineSteps(r, minStepPicture)
+		gc, cc, colAct := lineSteps(c, minStepPicture)
 		pic.grid += gr + gc
 		pic.ctrl += ct + cc
-		streak += b2i(colFlat) - b2i(rowFlat)
+		rt, ct := b2i(rowAct >= streakTexture), b2i(colAct >= streakTexture)
+		rowTex += rt
+		colTex += ct
+		vHits += rt & b2i(colAct <= streakFlat)
+		hHits += ct & b2i(rowAct <= streakFlat)
+		active += b2i(rowAct >= 4) + b2i(colAct >= 4)
 	}
 
 	// Block edges of the frame-to-frame difference, on every third block
@@ -199,11 +216,14 @@ func (x *extractor) measure(f *Frame) Features {
 		ft.Diff = float64(sad) / n / 255
 	}
 	ft.Still = prows != nil && changed == 0
-	// Four grid edges and two control positions per block probe.
-	ft.Block = float64(pic.grid-2*pic.ctrl) / float64(4*g.nb)
-	// A streak: the column is flat and the row is not; counted against the
-	// transposed case so isotropic flat areas cancel.
-	ft.Streak = float64(streak) / float64(g.nb)
+	// Four grid edges and four control positions per block probe.
+	ft.Block = float64(pic.grid-pic.ctrl) / float64(4*g.nb)
+	// Streaks: of the textured rows, the share over a flat column, against
+	// the transposed share so that content with as many horizontal as
+	// vertical structures cancels. The +streakPrior keeps a handful of
+	// textured lines (a nearly flat picture) from making a share of 1.
+	ft.Streak = float64(vHits)/float64(rowTex+streakPrior) - float64(hHits)/float64(colTex+streakPrior)
+	ft.Active = float64(active) / float64(2*g.nb)
 	if difN > 0 {
 		ft.BlockDiff = float64(dif.grid-2*dif.ctrl) / float64(4*difN)
 	}

@@ -33,17 +33,14 @@ import (
 // twice the floor (+6 dB).
 type freezeDetector struct {
 	tracker
-	floor       float64
-	noiseDB     float64
-	minDuration time.Duration
-	run, still  int // frames in the open candidate, and how many were Still
+	floor   float64
+	noiseDB float64
+	frozen  int // frozen frames in the open candidate
+	still   int // and how many of them were Still
 }
 
 // freezeStillShare is the share of bit-identical frames a candidate needs.
 const freezeStillShare = 0.5
-
-// never is a MinDuration no candidate reaches.
-const never = time.Duration(1<<63 - 1)
 
 // freezeGap bridges a refreshed frame (a keyframe) inside a freeze.
 const freezeGap = 200 * time.Millisecond
@@ -56,7 +53,7 @@ func (d *freezeDetector) configure(s FreezeSettings) {
 	d.noiseDB = s.NoiseDB
 	d.floor = math.Pow(10, s.NoiseDB/20)
 	d.minDuration = s.MinDuration
-	d.gate.MinDuration = s.MinDuration
+	d.majority = majority
 	d.gate.ClearDuration = freezeGap
 	d.gate.Bridge = freezeGap
 }
@@ -76,21 +73,18 @@ func (d *freezeDetector) isFrozen(f *Features, suppressBlack bool) bool {
 
 func (d *freezeDetector) step(out []defect.Event, pts time.Duration, f *Features, frozen bool) []defect.Event {
 	if d.gate.Idle() {
-		d.run, d.still = 0, 0
+		d.frozen, d.still = 0, 0
 	}
 	if frozen {
-		d.run++
+		d.frozen++
 		if f.Still {
 			d.still++
 		}
 	}
 	// Hold the candidate unconfirmed (but alive) until enough of its frames
 	// were exact repeats.
-	d.gate.MinDuration = d.minDuration
-	if !d.gate.Active() && float64(d.still) < freezeStillShare*float64(d.run) {
-		d.gate.MinDuration = never
-	}
-	return d.tracker.step(out, pts, frozen, diffDB(f.Diff), d.noiseDB)
+	hold := float64(d.still) < freezeStillShare*float64(d.frozen)
+	return d.tracker.step(out, pts, frozen, hold, diffDB(f.Diff), d.noiseDB)
 }
 
 // diffDB expresses a difference in dB relative to full scale.
