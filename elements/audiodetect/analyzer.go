@@ -55,8 +55,8 @@ type block struct {
 	n     int
 	sumSq [MaxChannels]float64
 	peak  [MaxChannels]float64
-	// first/last sample above the silence and channel-loss thresholds
-	// (absolute positions, -1 if none)
+	// first/last sample above the silence and channel-loss dating levels
+	// (10 dB over the thresholds; absolute positions, -1 if none)
 	silFirst, silLast   [MaxChannels]int64
 	lossFirst, lossLast [MaxChannels]int64
 	runs                [MaxChannels]int // clipped runs ending here

@@ -25,8 +25,6 @@ const (
 	histScale = 1 / histStep
 )
 
-func (h *histogram) reset() { *h = histogram{} }
-
 // add files a block of mean-square energy e and loudness l (LUFS). Blocks
 // at or below the absolute gate are dropped, as BS.1770 gates them.
 func (h *histogram) add(e, l float64) {
