@@ -24,7 +24,7 @@ import "encoding/binary"
 //
 // r and c vary from macroblock to macroblock so that sampling does not alias
 // with content that repeats on the grid. Macroblocks whose probe would leave
-// the picture (the outer ring) are skipped, so pictures smaller than 26×26
+// the picture (the outer ring) are skipped, so pictures smaller than 30×30
 // yield no samples. Above maxProbes macroblocks (beyond about 2K) only a
 // checkerboard gets any probe, which keeps the cost of a 4K frame near that
 // of 1080p.
@@ -51,11 +51,14 @@ func (g *geometry) size() int { return (g.n + g.nb) * probeLen }
 
 func newGeometry(w, h int) geometry {
 	g := geometry{width: w, height: h, skip: 1}
-	if w >= 10+16 {
-		g.nbx = (w - 10) / 16
+	// A probe reaches 13 samples into its macroblock (the row probe's
+	// x0+9, the column probe's c <= 13; the column's y0+9, the row's
+	// r <= 13), so the last macroblock probed must start 14 before the edge.
+	if w >= 14+16 {
+		g.nbx = (w - 14) / 16
 	}
-	if h >= 10+16 {
-		g.nby = (h - 10) / 16
+	if h >= 14+16 {
+		g.nby = (h - 14) / 16
 	}
 	if g.nbx == 0 || g.nby == 0 {
 		g.nbx, g.nby = 0, 0
