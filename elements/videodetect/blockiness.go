@@ -24,8 +24,11 @@ import (
 //	                                downwards (libav's smear)
 //	Block, absolute          0.1    blocky whatever the baseline
 //
-// The score is the largest of (cue − baseline) / jump and Block / 0.1, so 1
-// means "clearly damaged". The jumps come from measured distributions: on
+// A cue's score is (cue − baseline) / jump, but no more than cue / floor:
+// it must also reach a level no clean material showed (floors 0.015, 0.015,
+// 0.45), so a cut between very different material (a still caption and
+// programme) does not pass for damage. The frame's score is the largest
+// cue score or Block / 0.1, so 1 means "clearly damaged". The jumps come from measured distributions: on
 // clean H.264 and MPEG-2 material a frame's Block rarely rises 0.005 above
 // its baseline, BlockDiff 0.01 and Streak 0.1, while concealment after
 // damaged slices and QP-51 windows add 0.02 to 0.09 to the grid cues and
@@ -56,7 +59,11 @@ const (
 
 var (
 	cueJump = [nCues]float64{0.01, 0.02, 0.25}
-	cueTau  = [nCues]time.Duration{5 * time.Second, 5 * time.Second, time.Second}
+	// cueFloor is the level a cue must reach whatever its baseline: the
+	// most clean material of any kind showed (a cut from a still caption
+	// back to programme jumps the baselines' way but stays below it).
+	cueFloor = [nCues]float64{0.015, 0.015, 0.45}
+	cueTau   = [nCues]time.Duration{5 * time.Second, 5 * time.Second, time.Second}
 )
 
 // devFactor: a jump must also stand devFactor mean absolute deviations
@@ -109,7 +116,8 @@ func (d *blockDetector) measure(f *Features) float64 {
 			if i == cueBlockDiff && f.Diff < 0 {
 				continue // no previous frame
 			}
-			if v := (c[i] - d.base[i]) / max(cueJump[i], devFactor*d.dev[i]); v > s {
+			v := min((c[i]-d.base[i])/max(cueJump[i], devFactor*d.dev[i]), c[i]/cueFloor[i])
+			if v > s {
 				s = v
 			}
 		}
