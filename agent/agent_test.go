@@ -48,9 +48,11 @@ func TestAlertsStateSnapshotStats(t *testing.T) {
 	lobby.Emit(event.Event{Kind: event.KindDecoder, Decoder: "avdec_h264"})
 	lobby.Emit(event.Event{Kind: event.KindState, State: event.Playing})
 	lobby.Emit(event.Event{Kind: event.KindStats, Element: "videoqc", Stats: map[string]float64{"fps": 25, "frames": 250}})
-	lobby.Emit(event.Event{Kind: event.KindDefect, Defect: defect.Event{Type: defect.Black, Edge: defect.Start, PTS: 12500 * time.Millisecond, Value: 0.99, Threshold: 0.98, Channel: -1}})
-	lobby.Emit(event.Event{Kind: event.KindSnapshot, Defect: defect.Event{Type: defect.Black, PTS: 12500 * time.Millisecond}, Snapshot: fakestream.TinyJPEG})
-	lobby.Emit(event.Event{Kind: event.KindDefect, Defect: defect.Event{Type: defect.ChannelLoss, Edge: defect.Start, PTS: 13 * time.Second, Channel: 1, Value: -120, Threshold: -90}})
+	// The runner's first frame was at PTS 1 s: media times count from it.
+	lobby.Emit(event.Event{Kind: event.KindStats, Element: "pipeline", Stats: map[string]float64{"first_pts_s": 1}})
+	lobby.Emit(event.Event{Kind: event.KindDefect, Defect: defect.Event{Type: defect.Black, Edge: defect.Start, PTS: 13500 * time.Millisecond, Value: 0.99, Threshold: 0.98, Channel: -1}})
+	lobby.Emit(event.Event{Kind: event.KindSnapshot, Defect: defect.Event{Type: defect.Black, PTS: 13500 * time.Millisecond}, Snapshot: fakestream.TinyJPEG})
+	lobby.Emit(event.Event{Kind: event.KindDefect, Defect: defect.Event{Type: defect.ChannelLoss, Edge: defect.Start, PTS: 14 * time.Second, Channel: 1, Value: -120, Threshold: -90}})
 
 	base := "avwatch/" + dev + "/lobby/"
 	sub.WaitFor("two starts and the snapshot", 10*time.Second, func(m []testbroker.Message) bool {
@@ -61,14 +63,14 @@ func TestAlertsStateSnapshotStats(t *testing.T) {
 	if !lastJSON(t, sub, base+"defects/black", &st) || !st.Active || st.MediaTimeS != 12.5 {
 		t.Fatalf("retained black state after start: %+v", st)
 	}
-	lobby.Emit(event.Event{Kind: event.KindDefect, Defect: defect.Event{Type: defect.Black, Edge: defect.End, PTS: 15 * time.Second, Duration: 2500 * time.Millisecond, Value: 0.1, Threshold: 0.98, Channel: -1}})
+	lobby.Emit(event.Event{Kind: event.KindDefect, Defect: defect.Event{Type: defect.Black, Edge: defect.End, PTS: 16 * time.Second, Duration: 2500 * time.Millisecond, Value: 0.1, Threshold: 0.98, Channel: -1}})
 	msgs := sub.WaitFor("the end and stats", 10*time.Second, func(m []testbroker.Message) bool {
 		_, stats := sub.Last(base + "stats")
 		return countAlerts(m) >= 3 && stats
 	})
 	al := alerts(t, msgs)
 	start, cl, end := al[0], al[1], al[2]
-	if start.Type != defect.Black || start.Event != defect.Start || start.MediaTimeS != 12.5 || start.Severity != "major" || start.Value != 0.99 || start.Threshold != 0.98 || start.Device != dev || start.Stream != "lobby" {
+	if start.Type != defect.Black || start.Event != defect.Start || start.MediaTimeS != 12.5 || start.PTSS != 13.5 || start.Severity != "major" || start.Value != 0.99 || start.Threshold != 0.98 || start.Device != dev || start.Stream != "lobby" {
 		t.Fatalf("start: %+v", start)
 	}
 	if cl.Type != defect.ChannelLoss || cl.Channel == nil || *cl.Channel != 1 {

@@ -106,7 +106,7 @@ func (a *Agent) closeLeftOpen() {
 			if al.Channel != nil {
 				ch = *al.Channel
 			}
-			so.Open = append(so.Open, openDefect{ID: al.ID, Type: al.Type, Channel: ch, MediaTimeS: al.MediaTimeS, Value: al.Value, Threshold: al.Threshold})
+			so.Open = append(so.Open, openDefect{ID: al.ID, Type: al.Type, Channel: ch, MediaTimeS: al.MediaTimeS, PTSS: al.PTSS, Value: al.Value, Threshold: al.Threshold})
 		case defect.End:
 			so.Open = slices.DeleteFunc(so.Open, func(o openDefect) bool { return o.ID == al.StartID })
 		}

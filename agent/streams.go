@@ -26,6 +26,9 @@ type tracker struct {
 	status payload.StreamStatus
 	open   map[openKey]openDefect
 	stats  map[string]map[string]float64
+	// firstPTS is the PTS of the pipeline run's first frame (the runner's
+	// "first_pts_s" stat), the zero of media_time_s; <0 until known.
+	firstPTS time.Duration
 }
 
 type openKey struct {
@@ -40,6 +43,7 @@ type openDefect struct {
 	Type       defect.Type `json:"type"`
 	Channel    int         `json:"channel"`
 	MediaTimeS float64     `json:"media_time_s"`
+	PTSS       float64     `json:"pts_s"`
 	Value      float64     `json:"value"`
 	Threshold  float64     `json:"threshold"`
 }
@@ -49,7 +53,7 @@ func (a *Agent) trackerFor(name string) *tracker {
 	defer a.mu.Unlock()
 	tr, ok := a.trackers[name]
 	if !ok {
-		tr = &tracker{a: a, name: name, open: map[openKey]openDefect{}, stats: map[string]map[string]float64{},
+		tr = &tracker{a: a, name: name, open: map[openKey]openDefect{}, stats: map[string]map[string]float64{}, firstPTS: -1,
 			status: payload.StreamStatus{Device: a.topics.Device, Stream: name, State: string(event.Starting), Since: time.Now().UTC()}}
 		a.trackers[name] = tr
 	}
@@ -79,11 +83,12 @@ func (a *Agent) Ended(stream string, restarting bool) {
 		return
 	}
 	tr.closeAll("stream_stopped")
+	tr.mu.Lock()
+	tr.firstPTS = -1 // the next instance has its own first frame
 	if restarting {
-		tr.mu.Lock()
 		tr.status.Restarts++
-		tr.mu.Unlock()
 	}
+	tr.mu.Unlock()
 }
 
 func (tr *tracker) handle(ev event.Event) {
@@ -100,6 +105,9 @@ func (tr *tracker) handle(ev event.Event) {
 	case event.KindStats:
 		tr.mu.Lock()
 		tr.stats[ev.Element] = maps.Clone(ev.Stats)
+		if v, ok := ev.Stats["first_pts_s"]; ok && ev.Element == "pipeline" {
+			tr.firstPTS = time.Duration(v * float64(time.Second))
+		}
 		tr.mu.Unlock()
 	case event.KindState:
 		tr.setState(ev.State, ev.Message, ev.Wall)
@@ -149,6 +157,19 @@ func newID() string {
 
 func secs(d time.Duration) float64 { return d.Seconds() }
 
+// mediaTime is an edge's time from the first frame of the run: PTS minus
+// the first frame's PTS when the runner told it, else the segment's stream
+// time, else the raw PTS (as `avwatch check` does).
+func mediaTime(d defect.Event, firstPTS time.Duration) float64 {
+	switch {
+	case firstPTS >= 0 && d.PTS >= firstPTS:
+		return (d.PTS - firstPTS).Seconds()
+	case d.StreamTime > 0:
+		return d.StreamTime.Seconds()
+	}
+	return d.PTS.Seconds()
+}
+
 func (tr *tracker) defect(ev event.Event) {
 	d := ev.Defect
 	ch := d.Channel
@@ -156,9 +177,12 @@ func (tr *tracker) defect(ev event.Event) {
 		tr.a.log.Warn("ignoring a defect of unknown type", "stream", tr.name, "type", d.Type)
 		return
 	}
+	tr.mu.Lock()
+	media := mediaTime(d, tr.firstPTS)
+	tr.mu.Unlock()
 	al := payload.Alert{
 		ID: newID(), Device: tr.a.topics.Device, Stream: tr.name, Type: d.Type, Event: d.Edge,
-		MediaTimeS: secs(d.PTS), Time: ev.Wall.UTC(), Value: d.Value, Threshold: d.Threshold,
+		MediaTimeS: media, PTSS: secs(d.PTS), Time: ev.Wall.UTC(), Value: d.Value, Threshold: d.Threshold,
 		Severity: payload.Severity(d.Type), DigitalZero: d.DigitalZero,
 	}
 	if ch >= 0 {
@@ -180,7 +204,7 @@ func (tr *tracker) defect(ev event.Event) {
 			tr.a.log.Warn("a start for a window already open; ignored", "stream", tr.name, "type", d.Type, "open_since_s", prev.MediaTimeS)
 			return
 		}
-		tr.open[key] = openDefect{ID: al.ID, Type: d.Type, Channel: ch, MediaTimeS: al.MediaTimeS, Value: d.Value, Threshold: d.Threshold}
+		tr.open[key] = openDefect{ID: al.ID, Type: d.Type, Channel: ch, MediaTimeS: al.MediaTimeS, PTSS: al.PTSS, Value: d.Value, Threshold: d.Threshold}
 	case defect.End:
 		dur := secs(d.Duration)
 		al.DurationS = &dur
@@ -255,7 +279,7 @@ func (tr *tracker) closeAll(reason string) {
 func closingAlert(device, stream string, o openDefect, reason string) payload.Alert {
 	al := payload.Alert{
 		ID: newID(), Device: device, Stream: stream, Type: o.Type, Event: defect.End,
-		MediaTimeS: o.MediaTimeS, Time: time.Now().UTC(), Value: o.Value, Threshold: o.Threshold,
+		MediaTimeS: o.MediaTimeS, PTSS: o.PTSS, Time: time.Now().UTC(), Value: o.Value, Threshold: o.Threshold,
 		Severity: payload.Severity(o.Type), StartID: o.ID, ClosedBy: reason,
 	}
 	if o.Channel >= 0 {

@@ -50,9 +50,13 @@ type Alert struct {
 	Stream string      `json:"stream"`
 	Type   defect.Type `json:"type"`
 	Event  defect.Edge `json:"event"`
-	// MediaTimeS is the media time (PTS, seconds) of the first bad frame
-	// or sample for a start, of the first good one for an end.
+	// MediaTimeS is the media time (seconds) of the first bad frame or
+	// sample for a start, of the first good one for an end, counted from
+	// the first frame of the pipeline run (for a file: from its start).
 	MediaTimeS float64 `json:"media_time_s"`
+	// PTSS is the same instant as the raw buffer timestamp (seconds), for
+	// matching with other tools on the same stream.
+	PTSS float64 `json:"pts_s"`
 	// Time is the wall-clock time the agent saw the edge (UTC).
 	Time time.Time `json:"time"`
 	// DurationS is on end alerts only: the window's media duration.
