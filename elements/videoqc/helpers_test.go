@@ -101,3 +101,12 @@ func playPipeline(t *testing.T, p *gst.Pipeline, feed func(*app.Source), timeout
 	t.Fatalf("no EOS within %v", timeout)
 	return r
 }
+
+// parse reads a videoqc element message, nil for any other.
+func parse(msg *gst.Message) *message.Parsed {
+	pm, ok := message.Parse(unsafe.Pointer(msg.Instance()))
+	if !ok || pm.Element != Name {
+		return nil
+	}
+	return &pm
+}

@@ -8,6 +8,7 @@ package testpic
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // Picture is a 4:2:0 picture: luma W×H, chroma (W+1)/2 × (H+1)/2, tightly
@@ -56,12 +57,16 @@ func (r *Rand) Next() uint64 {
 // it). Consecutive times differ everywhere.
 func (p *Picture) Scene(t float64, noise int, seed uint64) {
 	ox, oy := int(t*70), int(t*20)
+	tt := texture()
 	for y := 0; y < p.H; y++ {
 		row := p.Y[y*p.W : y*p.W+p.W]
+		ra := tt[((y+oy)&texMask)*texSize:][:texSize]
+		rb := tt[((y-oy+977)&texMask)*texSize:][:texSize]
+		base := 40 + y*100/p.H
 		for x := range row {
-			a := tex(x+ox, y+oy)
-			b := tex(2*x-ox/2+301, y-oy+977)
-			row[x] = clamp8(40+y*100/p.H+(a+b)/4, 16, 235)
+			a := int(ra[(x+ox)&texMask])
+			b := int(rb[(2*x-ox/2+301)&texMask])
+			row[x] = clamp8(base+(a+b)/4, 16, 235)
 		}
 	}
 	for i := 0; i < 4; i++ {
@@ -79,9 +84,11 @@ func (p *Picture) Scene(t float64, noise int, seed uint64) {
 		p.Grain(noise, seed)
 	}
 	for y := 0; y < p.CH; y++ {
+		ru := tt[(y&texMask)*texSize:][:texSize]
+		rv := tt[((y+oy/2)&texMask)*texSize:][:texSize]
 		for x := 0; x < p.CW; x++ {
-			p.U[y*p.CW+x] = byte(128 + tex(x+ox/2, y)/16 - 8)
-			p.V[y*p.CW+x] = byte(128 - tex(x, y+oy/2)/16 + 8)
+			p.U[y*p.CW+x] = byte(128 + int(ru[(x+ox/2)&texMask])/16 - 8)
+			p.V[y*p.CW+x] = byte(128 - int(rv[x&texMask])/16 + 8)
 		}
 	}
 }
@@ -123,6 +130,32 @@ func (p *Picture) Smear(y0 int) {
 	for y := y0 + 1; y < p.H; y++ {
 		copy(p.Y[y*p.W:], src)
 	}
+}
+
+// The texture is tex() rendered once into a tile that wraps around (a
+// lookup is far cheaper than the noise function per pixel); the seam where
+// it wraps is part of the picture, not on the coding grid (512 is no
+// multiple of the 29-px cell).
+const (
+	texSize = 512
+	texMask = texSize - 1
+)
+
+var (
+	texOnce sync.Once
+	texTile []byte
+)
+
+func texture() []byte {
+	texOnce.Do(func() {
+		texTile = make([]byte, texSize*texSize)
+		for y := 0; y < texSize; y++ {
+			for x := 0; x < texSize; x++ {
+				texTile[y*texSize+x] = byte(tex(x, y))
+			}
+		}
+	})
+	return texTile
 }
 
 // tex is smooth value noise in 0…255 with features of about 29 px: a cell
