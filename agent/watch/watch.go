@@ -216,6 +216,9 @@ func (p *Printer) Message(topic string, body []byte, retained bool) Kind {
 		if a.OffsetMs != nil {
 			extra += fmt.Sprintf(" offset %+.0f ms", *a.OffsetMs)
 		}
+		if a.DigitalZero {
+			extra += " digital zero"
+		}
 		if a.Event == "start" {
 			line("%s %-12s at %9.3fs  value %.4g (threshold %.4g)%s  %s", p.c(red+bold, "▲ START"), a.Type, a.MediaTimeS, a.Value, a.Threshold, extra, a.Severity)
 		} else {
