@@ -271,3 +271,28 @@ func TestKill9AndLastWill(t *testing.T) {
 	t.Logf("two kill -9 (one during a broker outage): %d distinct alerts in order, no gap, %d QoS 1 duplicates, %d windows closed by the restarted agent, %d unpaired starts",
 		d.distinct, d.dups, restartClosed, d.unpairedStarts)
 }
+
+// SIGHUP to the process reloads the file: a threshold-only change is
+// applied live (no stream restarts), a broken file is refused and the
+// agent keeps running.
+func TestSIGHUPReload(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	url := testbroker.URL(t)
+	base := strings.Replace(scriptedConfig("hup", url, dir), "mqtt:", "log_level: debug\nmqtt:", 1)
+	cfg := writeCfg(t, dir, base)
+	c := startChild(t, cfg)
+	writeCfg(t, dir, base+"    video:\n      black:\n        ratio: 0.9\n")
+	c.cmd.Process.Signal(syscall.SIGHUP)
+	text := c.log.await(t, "reload: done", 1, 10*time.Second)
+	if !strings.Contains(text, `msg="reload: stream updated" stream=mic properties=map[videoqc.black-ratio:0.9]`) || strings.Contains(text, "reload: stream restarted") {
+		t.Fatalf("reload log:\n%s", text)
+	}
+	writeCfg(t, dir, base+"    hwaccel: cuda\n")
+	c.cmd.Process.Signal(syscall.SIGHUP)
+	c.log.await(t, `reload: config rejected; keeping the running configuration`, 1, 10*time.Second)
+	c.signal(syscall.SIGTERM)
+	if c.cmd.ProcessState.ExitCode() != 0 {
+		t.Fatalf("exit code %d", c.cmd.ProcessState.ExitCode())
+	}
+}
