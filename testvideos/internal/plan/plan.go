@@ -128,8 +128,10 @@ func All() []*Clip {
 // --- video defects -------------------------------------------------------
 
 func control() *Clip {
-	return newClip("control.mp4", "mp4", 1920, 1080, 25, 20, "aac",
+	c := newClip("control.mp4", "mp4", 1920, 1080, 25, 20, "aac",
 		"Clean programme: moving textures and shapes, ticker; speech, music pad and room tone at -23 LUFS. Nothing to report.", 101)
+	c.Meta.Control = true
+	return c
 }
 
 func black() *Clip {
@@ -249,12 +251,12 @@ func silence() *Clip {
 
 func loudness() *Clip {
 	c := newClip("loudness.mp4", "mp4", 1280, 720, 25, 46, "aac",
-		"Programme at -23 LUFS; 4.0-6.0 s driven into hard clipping at full scale (a quarter of the samples at ±1.0); 10.0-22.0 s at -10 LUFS (limited, true peak below -1 dBTP); 28.0-40.0 s at -40 LUFS.", 601)
+		"Programme at -23 LUFS; 4.0-6.0 s driven into hard clipping at full scale (a quarter of the samples at ±1.0); 10.0-22.0 s at -11 LUFS (compressed and limited, true peak below -1 dBTP); 28.0-40.0 s at -40 LUFS.", 601)
 	c.sound = func(n int) synth.Stereo {
 		s := synth.Programme(601, n)
 		overdrive(s.Slice(synth.Sec(4), synth.Sec(6)), 0.25)
 		loud := s.Slice(synth.Sec(10), synth.Sec(22))
-		louden(loud, -10)
+		louden(loud, -11)
 		quiet := s.Slice(synth.Sec(28), synth.Sec(40))
 		synth.NormalizeLUFS(quiet, -40)
 		return s
@@ -267,8 +269,8 @@ func loudness() *Clip {
 	lo := c.event(defect.Loudness, 4, 6)
 	lo.Optional, lo.Note = true, "the clipped passage is also about 15 LU loud; 2 s is short for a loudness window"
 	hi := c.event(defect.Loudness, 10, 22)
-	hi.LUFS, hi.StartToleranceS, hi.EndToleranceS = -10, 3, 3
-	hi.Note = "+13 LU above target; look-ahead limited to -3 dBFS sample peak (no clipping, no true-peak overs)"
+	hi.LUFS, hi.StartToleranceS, hi.EndToleranceS = -11, 3, 3
+	hi.Note = "+12 LU above target; compressed 8:1 and look-ahead limited to -4 dBFS sample peak (no clipping, true peak below -1 dBTP after decoding)"
 	lw := c.event(defect.Loudness, 28, 40)
 	lw.LUFS, lw.StartToleranceS, lw.EndToleranceS = -40, 3, 3
 	lw.Note = "17 LU below target; quietest 400 ms block stays above -60 dBFS (not silence)"
@@ -328,9 +330,12 @@ func overdrive(s synth.Stereo, frac float64) {
 	}
 }
 
-// louden raises s to the target loudness through a look-ahead limiter with
-// a -3 dBFS ceiling, finding the drive by bisection.
+// louden raises s to the target loudness the way a loud commercial is
+// made: an 8:1 compressor flattens the envelope, then a look-ahead limiter
+// with a -4 dBFS ceiling catches the peaks; the drive is found by
+// bisection.
 func louden(s synth.Stereo, target float64) {
+	synth.Compress(s, synth.RMS(s.Chans()), 8)
 	orig := synth.Stereo{L: append([]float64(nil), s.L...), R: append([]float64(nil), s.R...)}
 	lo, hi := 0.0, 40.0
 	for it := 0; it < 16; it++ {
@@ -338,7 +343,7 @@ func louden(s synth.Stereo, target float64) {
 		copy(s.L, orig.L)
 		copy(s.R, orig.R)
 		s.Scale(synth.DB(mid))
-		synth.Limit(s, synth.DB(-3))
+		synth.Limit(s, synth.DB(-4), 0.05)
 		if synth.IntegratedLUFS(s.Chans(), synth.Rate) < target {
 			lo = mid
 		} else {

@@ -43,7 +43,7 @@ func TestProgrammeIsClean(t *testing.T) {
 func TestLimiterCeiling(t *testing.T) {
 	s := Programme(3, 5*Rate)
 	s.Scale(DB(25))
-	Limit(s, DB(-3))
+	Limit(s, DB(-3), 0.15)
 	var peak float64
 	for _, ch := range s.Chans() {
 		for _, v := range ch {
