@@ -57,6 +57,16 @@ printf '%s\n' /etc/avwatch/avwatch.yaml /etc/avwatch/mqtt-password > "$root/DEBI
 # installed (multiarch) libraries; dpkg-shlibdeps wants a debian/control.
 mkdir -p "$work/src/debian"
 : > "$work/src/debian/control"
+shlibargs=()
+if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
+  # Cross build: the target's libraries are not installed, so dpkg knows
+  # nothing about them. packaging/sysroot.sh kept their control files; their
+  # shlibs files, as debian/shlibs.local, map sonames to packages.
+  sysroot=${SYSROOT:-$here/build/sysroot/$ARCH}
+  cat "$sysroot"/.control/*/shlibs > "$work/src/debian/shlibs.local" 2>/dev/null || {
+    echo "deb: no shlibs in $sysroot/.control: run packaging/sysroot.sh $ARCH $sysroot" >&2; exit 1; }
+  shlibargs=("-l$sysroot/usr/lib/$triplet" "-l$sysroot/lib/$triplet")
+fi
 elves=()
 for f in "$root/usr/bin/avwatch" "$root/usr/lib/$triplet/gstreamer-1.0/libgstavwatch.so"; do
   readelf -d "$f" 2>/dev/null | grep -q NEEDED && elves+=("-e$f")
@@ -64,7 +74,7 @@ done
 shlibs=""
 if [ ${#elves[@]} -gt 0 ]; then
   shlibs=$(cd "$work/src" && DEB_HOST_ARCH=$ARCH DEB_HOST_MULTIARCH=$triplet \
-    dpkg-shlibdeps -O "${elves[@]}" 2>"$work/shlibdeps.err" \
+    dpkg-shlibdeps -O ${shlibargs[@]+"${shlibargs[@]}"} "${elves[@]}" 2>"$work/shlibdeps.err" \
     | sed -n 's/^shlibs:Depends=//p') || { cat "$work/shlibdeps.err" >&2; exit 1; }
 fi
 
