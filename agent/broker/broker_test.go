@@ -24,12 +24,15 @@ func TestRetainedAndLiveDelivery(t *testing.T) {
 		t.Fatal(tok.Error())
 	}
 	s := testbroker.Subscribe(t, b.URL(), "avwatch/#")
-	m := s.WaitFor("retained status", 5*time.Second, func(m []testbroker.Message) bool { return len(m) == 1 })
+	m := s.WaitFor("retained status", 5*time.Second, func(m []testbroker.Message) bool { return len(m) >= 1 })
 	if string(m[0].Payload) != "online" || !m[0].Retained {
 		t.Fatalf("%+v", m[0])
 	}
 	c.Publish("avwatch/box/lobby/alerts", 1, false, "{}").Wait()
-	s.WaitFor("live alert", 5*time.Second, func(m []testbroker.Message) bool { return len(m) == 2 })
+	s.WaitFor("live alert", 5*time.Second, func([]testbroker.Message) bool {
+		_, ok := s.Last("avwatch/box/lobby/alerts")
+		return ok
+	})
 }
 
 func TestPortInUse(t *testing.T) {
