@@ -56,6 +56,15 @@ char *avw_factory_klass(const char *name) {
 
 char *avw_version(void) { return gst_version_string(); }
 
+int avw_factory_has_property(const char *factory, const char *prop) {
+	GstElement *e = gst_element_factory_make(factory, NULL);
+	if (e == NULL) return 0;
+	gst_object_ref_sink(e);
+	int ok = g_object_class_find_property(G_OBJECT_GET_CLASS(e), prop) != NULL;
+	gst_object_unref(e);
+	return ok;
+}
+
 /* ---- parsing ---- */
 
 static gint live_pipelines;

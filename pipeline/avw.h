@@ -27,6 +27,7 @@ void avw_set_rank(const char *name, int rank);
 char *avw_best_decoder(const char *caps);
 char *avw_factory_klass(const char *name);
 char *avw_version(void);
+int avw_factory_has_property(const char *factory, const char *prop);
 
 // Parsing. Returns NULL and fills err (and missing: comma-separated factory
 // names) on failure. code is the GstParseError.

@@ -68,6 +68,15 @@ func Rank(f string) int {
 	return int(C.avw_get_rank(cs))
 }
 
+// HasProperty reports whether elements made by factory have the property.
+func HasProperty(factory, prop string) bool {
+	Init()
+	cf, cp := C.CString(factory), C.CString(prop)
+	defer C.free(unsafe.Pointer(cf))
+	defer C.free(unsafe.Pointer(cp))
+	return C.avw_factory_has_property(cf, cp) != 0
+}
+
 // Klass returns a factory's klass metadata ("Codec/Decoder/Video/Hardware").
 func Klass(f string) string {
 	Init()
