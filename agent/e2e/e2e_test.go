@@ -6,6 +6,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image/jpeg"
 	"math"
@@ -209,4 +210,31 @@ func summary(alerts []payload.Alert, stream string) string {
 		}
 	}
 	return b.String()
+}
+
+// avwatch run --validate: the example config is valid; a bad one exits 2
+// with the line, the key path and the fix; a pipeline error is placed at
+// the stream's line.
+func TestRunValidate(t *testing.T) {
+	bin := avwatch(t)
+	out, err := exec.Command(bin, "run", "--validate", "-c", "../../systemd/avwatch.yaml").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "avwatch.yaml: valid; device ") {
+		t.Fatalf("example config: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct{ cfg, want string }{
+		{"streams:\n  - name: a\n    source: rtsp://cam/1\n    hwaccel: cuda\n",
+			`config line 4: stream "a": hwaccel: "cuda" is not supported; use one of auto, nvidia, jetson, vaapi, v4l2, rockchip, software`},
+		{"streams:\n  - name: a\n    pipeline: videotestsrc ! fakesink\n",
+			`config line 3: stream "a": pipeline: `},
+	} {
+		path := filepath.Join(dir, "c.yaml")
+		os.WriteFile(path, []byte(tc.cfg), 0o600)
+		out, err := exec.Command(bin, "run", "--validate", "-c", path).CombinedOutput()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), path+": "+tc.want) {
+			t.Errorf("%q: exit %v\n%s", tc.cfg, err, out)
+		}
+		t.Logf("%s", strings.TrimSpace(string(out)))
+	}
 }
