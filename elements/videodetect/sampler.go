@@ -17,10 +17,11 @@ import "encoding/binary"
 //	       across the MB's top edge and its 8-px edge
 //
 // Every macroblock gets a row probe (luma statistics and freeze use its
-// inner 8 samples); block-edge cues need both probes and are taken on a
-// checkerboard of macroblocks once a picture has more than denseProbes of
-// them, which halves their cost (the strided column reads are the dearest
-// part) and leaves thousands of probes per frame.
+// inner 8 samples); block-edge cues need both probes and are taken in every
+// other macroblock row once a picture has more than denseProbes
+// macroblocks, which halves the memory they read (the column probes' rows
+// are the dearest part of the analysis) and leaves thousands of probes per
+// frame.
 //
 // r and c vary from macroblock to macroblock so that sampling does not alias
 // with content that repeats on the grid. Macroblocks whose probe would leave
@@ -101,13 +102,11 @@ func (g *geometry) first(by int) int {
 }
 
 // blockProbe reports whether macroblock (bx, by) gets a column probe when
-// not every one does: a checkerboard, on the columns the row probes use.
-func (g *geometry) blockProbe(bx, by int) bool {
-	if g.skip == 1 {
-		return (bx+by)&1 == 0
-	}
-	return (bx/2+by)&1 == 0
-}
+// not every one does: every one in every other band. Memory, not
+// arithmetic, is what a column probe costs (twelve rows, a cache line
+// each, and a line spans four macroblocks), so whole bands are skipped
+// rather than every other macroblock.
+func (g *geometry) blockProbe(bx, by int) bool { return by&1 == 0 }
 
 // colOffset is the column of the column probe inside macroblock (bx, by).
 func colOffset(bx, by int) int { return 2 + (bx*7+by*3)%12 }
