@@ -212,7 +212,7 @@ func summary(alerts []payload.Alert, stream string) string {
 	return b.String()
 }
 
-// avwatch run --validate: the example config is valid; a bad one exits 2
+// avwatch run --validate: the example config is valid; a bad one exits 78
 // with the line, the key path and the fix; a pipeline error is placed at
 // the stream's line.
 func TestRunValidate(t *testing.T) {
@@ -232,7 +232,7 @@ func TestRunValidate(t *testing.T) {
 		os.WriteFile(path, []byte(tc.cfg), 0o600)
 		out, err := exec.Command(bin, "run", "--validate", "-c", path).CombinedOutput()
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), path+": "+tc.want) {
+		if !errors.As(err, &ee) || ee.ExitCode() != 78 || !strings.Contains(string(out), path+": "+tc.want) {
 			t.Errorf("%q: exit %v\n%s", tc.cfg, err, out)
 		}
 		t.Logf("%s", strings.TrimSpace(string(out)))

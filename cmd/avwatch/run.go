@@ -18,6 +18,11 @@ func init() {
 
 const defaultConfig = "/etc/avwatch/avwatch.yaml"
 
+// exitConfig is EX_CONFIG (sysexits.h): the config is wrong. The unit's
+// RestartPreventExitStatus=78 keeps systemd from restarting into the same
+// error; usage errors exit 2.
+const exitConfig = 78
+
 func runRun(args []string) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.Usage = func() {
@@ -30,7 +35,7 @@ func runRun(args []string) int {
 	var path string
 	fs.StringVar(&path, "c", defaultConfig, "config `file`")
 	fs.StringVar(&path, "config", defaultConfig, "config `file` (same as -c)")
-	validate := fs.Bool("validate", false, "check the config and every stream's pipeline, then exit (0 valid, 2 invalid)")
+	validate := fs.Bool("validate", false, "check the config and every stream's pipeline, then exit (0 valid, 78 invalid)")
 	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -45,7 +50,7 @@ func runRun(args []string) int {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "avwatch: %s: %v\n", path, err)
-		return 2
+		return exitConfig
 	}
 	if *validate {
 		var names []string
