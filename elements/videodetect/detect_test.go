@@ -23,6 +23,9 @@ func TestBlackWindow(t *testing.T) {
 	a := NewAnalyzer(defaults())
 	evs := stream(t, a, 320, 240, segment{"scene", 50}, segment{"black", 60}, segment{"scene", 40})
 	wantWindow(t, only(evs, defect.Black), 50, 110, 0)
+	if b := only(evs, defect.Black); b[0].Value != 1 || b[0].Threshold != 0.98 {
+		t.Fatalf("black start reports the darkest share and the ratio: %v", b[0])
+	}
 	if f := only(evs, defect.Freeze); len(f) != 0 {
 		t.Fatalf("a black window is not also a freeze: %v", f)
 	}
@@ -71,6 +74,9 @@ func TestFreezeWindow(t *testing.T) {
 	evs := stream(t, a, 320, 240, segment{"scene", 40}, segment{"freeze", 50}, segment{"scene", 30})
 	// The first repeated frame is frame 40 (frame 39 is the last new one).
 	wantWindow(t, only(evs, defect.Freeze), 40, 90, 0)
+	if f := only(evs, defect.Freeze); f[0].Value != -120 || f[0].Threshold != -60 {
+		t.Fatalf("freeze start reports the stillest difference (exact repeat: -120 dB) and the floor: %v", f[0])
+	}
 	if len(evs) != 2 {
 		t.Fatalf("only the freeze: %v", evs)
 	}
@@ -155,6 +161,9 @@ func TestBlockinessBurst(t *testing.T) {
 			a := NewAnalyzer(defaults())
 			evs := stream(t, a, 640, 360, segment{"scene", 75}, segment{kind, 25}, segment{"scene", 50})
 			wantWindow(t, only(evs, defect.Blockiness), 75, 100, 1)
+			if b := only(evs, defect.Blockiness); b[0].Value < 1 {
+				t.Fatalf("blockiness start reports the peak score, at least the threshold: %v", b[0])
+			}
 			if len(evs) != 2 {
 				t.Fatalf("only blockiness: %v", evs)
 			}

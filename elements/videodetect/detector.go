@@ -26,6 +26,10 @@ type tracker struct {
 	majority    float64
 	run, bad    int  // frames since the candidate began, and bad ones
 	held        bool // the detector's hold on the last frame
+	// peak is the worst value over the candidate's bad frames: what a
+	// start event reports (lowIsWorse for measures like freeze's dB).
+	peak       float64
+	lowIsWorse bool
 }
 
 // never is a MinDuration no candidate reaches.
@@ -37,11 +41,15 @@ func (t *tracker) step(out []defect.Event, pts time.Duration, bad, hold bool, va
 	wasIdle := t.gate.Idle()
 	if wasIdle {
 		t.run, t.bad = 0, 0
+		t.peak = value
 	}
 	if !t.gate.Active() {
 		t.run++
 		if bad {
 			t.bad++
+			if (t.lowIsWorse && value < t.peak) || (!t.lowIsWorse && value > t.peak) {
+				t.peak = value
+			}
 		}
 	}
 	t.held = hold
@@ -54,6 +62,7 @@ func (t *tracker) step(out []defect.Event, pts time.Duration, bad, hold bool, va
 	ev := defect.Event{Type: t.typ, Edge: edge, PTS: at, Value: value, Threshold: threshold, Channel: -1}
 	if edge == defect.Start {
 		t.start = at
+		ev.Value = t.peak
 	} else {
 		ev.Duration = at - t.start
 	}
@@ -66,7 +75,7 @@ func (t *tracker) flush(out []defect.Event, end time.Duration, value, threshold 
 	s, started, e, ended := t.gate.Flush(end)
 	if started {
 		t.start = s
-		out = append(out, defect.Event{Type: t.typ, Edge: defect.Start, PTS: s, Value: value, Threshold: threshold, Channel: -1})
+		out = append(out, defect.Event{Type: t.typ, Edge: defect.Start, PTS: s, Value: t.peak, Threshold: threshold, Channel: -1})
 	}
 	if ended {
 		out = append(out, defect.Event{Type: t.typ, Edge: defect.End, PTS: e, Duration: e - t.start, Value: value, Threshold: threshold, Channel: -1})

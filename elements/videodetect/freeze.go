@@ -54,6 +54,7 @@ func (d *freezeDetector) configure(s FreezeSettings) {
 	d.floor = math.Pow(10, s.NoiseDB/20)
 	d.minDuration = s.MinDuration
 	d.majority = majority
+	d.lowIsWorse = true
 	d.gate.ClearDuration = freezeGap
 	d.gate.Bridge = freezeGap
 }
