@@ -78,8 +78,19 @@ CONF
 "$BIN" run --validate -c "$work/avwatch.yaml"
 "$BIN" run -c "$work/avwatch.yaml" 2>"$work/agent.log" &
 agent=$!
-# Wait for the agent to say it runs (an event in its log, not a fixed sleep).
-if ! timeout 60 bash -c "tail -n +1 -F '$work/agent.log' 2>/dev/null | grep -q -m1 'avwatch agent running'"; then
+# Wait for the agent to say it runs: follow its log (no fixed sleep).
+ready=1
+exec 3< <(exec tail -n +1 -F "$work/agent.log" 2>/dev/null)
+tailpid=$!
+while IFS= read -r -t 60 line <&3; do
+  case $line in
+    *"avwatch agent running"*) ready=0; break ;;
+    avwatch:*) break ;; # the agent's fatal error
+  esac
+done
+kill "$tailpid" 2>/dev/null || true
+exec 3<&-
+if [ $ready -ne 0 ]; then
   echo "demo: the agent did not start" >&2; exit 1
 fi
 

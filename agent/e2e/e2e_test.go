@@ -25,6 +25,14 @@ import (
 	"github.com/avwatch/avwatch/testvideos"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary != "" {
+		os.RemoveAll(filepath.Dir(binary))
+	}
+	os.Exit(code)
+}
+
 var (
 	buildOnce sync.Once
 	binary    string
