@@ -62,17 +62,30 @@ func avwatch(t *testing.T) string {
 }
 
 type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu   sync.Mutex
+	b    bytes.Buffer
+	wake chan struct{}
 }
 
-func (l *logBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *logBuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *logBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.wake != nil {
+		close(l.wake)
+		l.wake = nil
+	}
+	return l.b.Write(p)
+}
+func (l *logBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // The bar: the real agent on test clips — every injected defect arrives on
 // <stream>/alerts as a start and an end with the right type and media
 // times, the retained defects/<type> reflects the state, the snapshot is a
 // JPEG; killing the agent makes the broker publish its Last Will.
+//
+// The broker is down while the clips play (they decode faster than real
+// time), so every alert goes through the outbox and arrives only once the
+// broker is back: real pipelines, real binary, an outage.
 func TestAgentOnClips(t *testing.T) {
 	clips := testvideos.Dir(t)
 	truth, err := testvideos.Load(clips)
@@ -80,14 +93,16 @@ func TestAgentOnClips(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := avwatch(t)
-	url := testbroker.URL(t)
+	b := testbroker.Start(t, testbroker.Options{Persistence: true})
+	url := b.URL()
 	dev := fmt.Sprintf("e2e%d", time.Now().UnixNano()%1e9)
 	sub := testbroker.Subscribe(t, url, "avwatch/"+dev+"/#")
+	b.Stop()
 
 	streams := map[string]string{"black": "black.ts", "freeze": "freeze.mp4", "silence": "silence.ts"}
 	dir := t.TempDir()
 	var cfg strings.Builder
-	fmt.Fprintf(&cfg, "device: %s\nmqtt:\n  broker: %s\noutbox:\n  dir: %s/outbox\nstreams:\n", dev, url, dir)
+	fmt.Fprintf(&cfg, "device: %s\nmqtt:\n  broker: %s\n  reconnect_max: 500ms\noutbox:\n  dir: %s/outbox\nstreams:\n", dev, url, dir)
 	for name, clip := range streams {
 		fmt.Fprintf(&cfg, "  - name: %s\n    source: %s\n    sync: false\n", name, filepath.Join(clips, clip))
 	}
@@ -104,7 +119,14 @@ func TestAgentOnClips(t *testing.T) {
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
 
-	// Each file plays to its end; the stream then stops (restart: on-failure).
+	// Each file plays to its end (the stream then stops: restart on-failure)
+	// while the agent cannot reach the broker.
+	awaitLog(t, log, `msg="end of stream"`, len(streams), exited)
+	awaitLog(t, log, "mqtt: cannot connect; retrying", 1, exited)
+	if countAlerts(sub.Messages()) != 0 {
+		t.Fatal("alerts arrived while the broker was down?")
+	}
+	b.Restart()
 	sub.WaitFor("every stream to reach the end of its file", 3*time.Minute, func(m []testbroker.Message) bool {
 		select {
 		case <-exited:
@@ -208,6 +230,42 @@ func TestAgentOnClips(t *testing.T) {
 		l, _ := sub.Last("avwatch/" + dev + "/status")
 		return string(l.Payload) == "offline"
 	})
+}
+
+// awaitLog waits until substr occurs n times in the agent's log: the log
+// writer wakes it, no polling.
+func awaitLog(t *testing.T, l *logBuf, substr string, n int, exited <-chan struct{}) {
+	t.Helper()
+	deadline := time.After(3 * time.Minute)
+	for {
+		l.mu.Lock()
+		text := l.b.String()
+		if l.wake == nil {
+			l.wake = make(chan struct{})
+		}
+		wake := l.wake
+		l.mu.Unlock()
+		if strings.Count(text, substr) >= n {
+			return
+		}
+		select {
+		case <-wake:
+		case <-exited:
+			t.Fatalf("agent exited while waiting for %q:\n%s", substr, text)
+		case <-deadline:
+			t.Fatalf("waited for %d × %q:\n%s", n, substr, text)
+		}
+	}
+}
+
+func countAlerts(msgs []testbroker.Message) int {
+	n := 0
+	for _, m := range msgs {
+		if strings.HasSuffix(m.Topic, "/alerts") {
+			n++
+		}
+	}
+	return n
 }
 
 func summary(alerts []payload.Alert, stream string) string {
