@@ -77,6 +77,21 @@ func TestDpkgInstall(t *testing.T) {
 		t.Errorf("avwatch doctor: %v", err)
 	}
 
+	// The service's user, with the service's groups and a private $HOME like
+	// the unit's, sees the same GStreamer and decoders.
+	if _, err := exec.LookPath("setpriv"); err == nil {
+		home := t.TempDir()
+		run("chown", "avwatch:avwatch", home)
+		cmd := exec.Command("setpriv", "--reuid=avwatch", "--regid=avwatch", "--init-groups",
+			"env", "HOME="+home, "XDG_CACHE_HOME="+home+"/.cache", "/usr/bin/avwatch", "doctor")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("avwatch doctor as user avwatch: %v\n%s", err, out)
+		} else if string(out) != string(doc) {
+			t.Logf("avwatch doctor as user avwatch differs from root's:\n%s", out)
+		}
+	}
+
 	run("dpkg", "--purge", "avwatch")
 	for _, p := range []string{"/usr/bin/avwatch", "/usr/lib/systemd/system/avwatch.service", "/etc/avwatch"} {
 		if _, err := os.Stat(p); err == nil {
