@@ -24,15 +24,19 @@ import (
 //	                                downwards (libav's smear)
 //	Block, absolute          0.1    blocky whatever the baseline
 //
-// A cue's score is (cue − baseline) / jump, but no more than cue / floor:
-// it must also reach a level no clean material showed (floors 0.015, 0.015,
-// 0.45), so a cut between very different material (a still caption and
-// programme) does not pass for damage. The frame's score is the largest
-// cue score or Block / 0.1, so 1 means "clearly damaged". The jumps come from measured distributions: on
-// clean H.264 and MPEG-2 material a frame's Block rarely rises 0.005 above
-// its baseline, BlockDiff 0.01 and Streak 0.1, while concealment after
-// damaged slices and QP-51 windows add 0.02 to 0.09 to the grid cues and
-// 0.5 and more to Streak (elements/README.md has the table).
+// A cue's score is (cue − baseline) / max(jump, 5 × the cue's mean
+// deviation), so streams whose cues are noisy (small pictures, busy
+// graphics) need proportionally larger jumps; and it is capped at
+// cue / floor: a cue must also reach a level no clean material showed
+// (floors 0.015, 0.015, 0.45), so a cut between very different material (a
+// still caption back to programme) does not pass for damage. The frame's
+// score is the largest cue score or Block / 0.1, so 1 means "clearly
+// damaged". Jumps and floors come from measured distributions: on clean
+// H.264 material a frame's rise above its baselines stays within 0.006
+// (Block), 0.009 (BlockDiff) and 0.16 (Streak) at the 99th percentile,
+// while concealment after damaged slices and QP-50 windows add 0.02 to
+// 0.09 to the grid cues and 0.4 and more to Streak where libav smears
+// (elements/README.md has the table).
 //
 // Baselines are exponential averages. They learn fast from frames found
 // clean and four times slower otherwise (so a lasting change of material
