@@ -248,10 +248,11 @@ func (e *element) post(evs []defect.Event) {
 
 // snapshot encodes th off the streaming thread and posts it.
 func (e *element) snapshot(th *vd.Thumb) {
+	an := e.an // start() may replace e.an once this goroutine was waited for
 	e.snaps.Add(1)
 	go func() {
 		defer e.snaps.Done()
-		defer e.an.ReleaseThumb(th)
+		defer an.ReleaseThumb(th)
 		if jpg, err := th.JPEG(jpegQuality); err == nil {
 			e.poster.Snapshot(th.Type, th.PTS, jpg)
 		}
