@@ -281,3 +281,46 @@ func TestStatsInterval(t *testing.T) {
 		t.Fatalf("analysis-us = %v", c)
 	}
 }
+
+// TestFlushingSeekClosesWindow: a flushing seek ends the open window where
+// the old timeline stopped, and the analysis starts afresh at the new
+// position (nothing compared across the cut).
+func TestFlushingSeekClosesWindow(t *testing.T) {
+	p, err := gst.NewPipelineFromString("videotestsrc pattern=black ! video/x-raw,width=320,height=240,framerate=25/1 ! videoqc black-min-duration=0.5 snapshot=false ! fakesink sync=true")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.SetState(gst.StateNull)
+	if err := p.SetState(gst.StatePlaying); err != nil {
+		t.Fatal(err)
+	}
+	bus := p.GetPipelineBus()
+	var evs []defect.Event
+	deadline := time.Now().Add(30 * time.Second)
+	seeked := false
+	for len(evs) < 3 && time.Now().Before(deadline) {
+		msg := bus.TimedPopFiltered(gst.ClockTime(100*time.Millisecond), gst.MessageElement|gst.MessageError)
+		if msg == nil {
+			continue
+		}
+		if msg.Type() == gst.MessageError {
+			t.Fatal(msg.ParseError())
+		}
+		pm := parse(msg)
+		if pm == nil || pm.Kind != "defect" {
+			continue
+		}
+		evs = append(evs, pm.Defect)
+		if !seeked {
+			seeked = true
+			if !p.SeekSimple(int64(10*time.Second), gst.FormatTime, gst.SeekFlagFlush) {
+				t.Fatal("seek refused")
+			}
+		}
+	}
+	if len(evs) != 3 || evs[0].Edge != defect.Start || evs[0].PTS != 0 ||
+		evs[1].Edge != defect.End || evs[1].PTS < 500*time.Millisecond || evs[1].PTS > 5*time.Second ||
+		evs[2].Edge != defect.Start || evs[2].PTS != 10*time.Second {
+		t.Fatalf("want start 0, end where the old timeline stopped, start again at 10 s: %v", evs)
+	}
+}
