@@ -92,6 +92,13 @@ func countLE(x uint64, t uint8) int {
 	return bits.OnesCount64((ones*(127+n) - (x & lows7)) &^ x & highs)
 }
 
+// countGE128 returns how many of the eight bytes of x are >= 128+m, for
+// m <= 127: the high bit must be set and the low seven bits plus 128-m must
+// carry into it (at most 127+128, so no byte carries into the next).
+func countGE128(x, m uint64) int {
+	return bits.OnesCount64(((x & lows7) + ones*(128-m)) & x & highs)
+}
+
 // byteSum returns the sum of the eight bytes of x.
 func byteSum(x uint64) int {
 	s := (x & 0x00ff00ff00ff00ff) + ((x >> 8) & 0x00ff00ff00ff00ff) // 4×16-bit

@@ -2,6 +2,7 @@ package videodetect
 
 import (
 	"encoding/binary"
+	"math"
 )
 
 // Features are one frame's measurements. All of them come from the probe
@@ -36,6 +37,11 @@ type Features struct {
 	// Active is the share of probe lines with visible detail (gradients
 	// adding up to 4 levels or more): near 0 for black or flat pictures.
 	Active float64
+	// Bright is the share of luma samples at near-white (at or above 84%
+	// of the nominal range: code 200 in limited range, 214 in full): about
+	// 1 for a flash frame, the patch's share of the picture for a white
+	// sync patch. A/V sync (avsync) finds marker flashes with it.
+	Bright float64
 	// Still is true when the frame is bit-identical to the previous one at
 	// every sample: what a decoder outputs when it repeats a picture, and
 	// what a camera on a still scene (noise) or a still slide being refined
@@ -75,6 +81,7 @@ type extractor struct {
 	prev, ref int // -1: none
 	darkT     uint8
 	darkScale bool // threshold >= 128: count with the scalar loop
+	brightM   uint64 // near-white code minus 128 (see countGE128)
 	black     int  // nominal black level (16 or 0)
 	rangeInv  float64
 }
@@ -106,7 +113,14 @@ func (x *extractor) configure(w, h int, fullRange bool, pixelThreshold float64) 
 	}
 	x.darkT = uint8(t)
 	x.darkScale = x.darkT >= 128
+	x.brightM = uint64(math.Round(lo+brightLevel*(hi-lo))) - 128
 }
+
+// brightLevel is where near-white starts, as a fraction of the nominal
+// range: above the brightest greys programme pictures hold most of the
+// time, below white minus coding noise (a flash frame or white patch
+// decodes to 235±a few in limited range).
+const brightLevel = 0.84
 
 // reset forgets previous frames (discontinuity, new size).
 func (x *extractor) reset() {
@@ -139,11 +153,12 @@ func (x *extractor) measure(f *Frame) Features {
 	}
 
 	// Separate tight passes: each is branch-light and stays in registers.
-	var lumaSum, dark int
+	var lumaSum, dark, bright int
 	t := x.darkT
 	for m := 0; m < g.n; m++ {
 		w := inner(rows, m)
 		lumaSum += byteSum(w)
+		bright += countGE128(w, x.brightM)
 		if x.darkScale {
 			dark += countLEScalar(rows[m*probeLen+probeLead:m*probeLen+probeLead+8], t)
 		} else {
@@ -212,6 +227,7 @@ func (x *extractor) measure(f *Frame) Features {
 	n := float64(8 * g.n)
 	ft.Luma = (float64(lumaSum)/n - float64(x.black)) * x.rangeInv
 	ft.Dark = float64(dark) / n
+	ft.Bright = float64(bright) / n
 	if rrows != nil {
 		ft.Diff = float64(sad) / n / 255
 	}
