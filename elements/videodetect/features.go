@@ -80,9 +80,9 @@ type extractor struct {
 	cur       int
 	prev, ref int // -1: none
 	darkT     uint8
-	darkScale bool // threshold >= 128: count with the scalar loop
+	darkScale bool   // threshold >= 128: count with the scalar loop
 	brightM   uint64 // near-white code minus 128 (see countGE128)
-	black     int  // nominal black level (16 or 0)
+	black     int    // nominal black level (16 or 0)
 	rangeInv  float64
 }
 
