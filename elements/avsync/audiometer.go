@@ -74,25 +74,13 @@ func (a *AudioMeter) S16(rt time.Duration, x []int16, channels, rate int, toneHz
 }
 
 func meter[T int16 | float32](a *AudioMeter, rt time.Duration, x []T, channels, rate int, toneHz, scale float64, out []AudioBlock) []AudioBlock {
-	if channels <= 0 || rate <= 0 || len(x) < channels {
+	if channels <= 0 || len(x) < channels {
 		return out
-	}
-	if rate != a.rate || toneHz != a.toneHz || a.blockLen == 0 {
-		a.setup(rate, toneHz)
 	}
 	frames := len(x) / channels
-	if rt < 0 {
-		// Outside the segment (clipped pre-roll): not part of the
-		// timeline the video shares.
-		a.have = false
+	if !a.begin(rt, frames, rate, toneHz) {
 		return out
 	}
-	if !a.have || absDur(rt-a.next) > resyncTolerance {
-		a.have = true
-		a.prev = 0
-		a.startBlock(rt)
-	}
-	a.next = a.blockStartNext(frames)
 	mix := scale / float64(channels)
 	for i := 0; i < frames; i++ {
 		var m float64
@@ -100,21 +88,89 @@ func meter[T int16 | float32](a *AudioMeter, rt time.Duration, x []T, channels, 
 		for _, v := range row {
 			m += float64(v)
 		}
-		m *= mix
-		if m != m { // NaN from a broken decoder: count it as silence
-			m = 0
+		out = a.push(m*mix, out)
+	}
+	return out
+}
+
+// Planar meters planar float samples, planes[c][:n] for each channel
+// (full scale ±1): the form audioqc converts every buffer to for its own
+// detectors, so A/V sync reads that instead of converting again.
+func (a *AudioMeter) Planar(rt time.Duration, planes [][]float64, n, rate int, toneHz float64, out []AudioBlock) []AudioBlock {
+	channels := len(planes)
+	if channels == 0 || n <= 0 {
+		return out
+	}
+	for _, p := range planes {
+		if len(p) < n {
+			return out
 		}
-		d := m - a.prev
-		a.prev = m
-		a.sumSq += m * m
-		a.hfSq += d * d
-		s0 := m + a.coeff*a.s1 - a.s2
-		a.s2, a.s1 = a.s1, s0
-		a.n++
-		if a.n == a.blockLen {
-			out = append(out, a.block())
-			a.startBlock(a.blockRT + a.sampleTime(a.blockLen))
+	}
+	if !a.begin(rt, n, rate, toneHz) {
+		return out
+	}
+	mix := 1 / float64(channels)
+	switch channels {
+	case 1:
+		for _, v := range planes[0][:n] {
+			out = a.push(v, out)
 		}
+	case 2:
+		l, r := planes[0][:n], planes[1][:n]
+		for i := range l {
+			out = a.push((l[i]+r[i])*mix, out)
+		}
+	default:
+		for i := 0; i < n; i++ {
+			var m float64
+			for _, p := range planes {
+				m += p[i]
+			}
+			out = a.push(m*mix, out)
+		}
+	}
+	return out
+}
+
+// begin prepares for a buffer of frames samples at running time rt; false
+// means the buffer is not metered (bad rate, outside the segment).
+func (a *AudioMeter) begin(rt time.Duration, frames, rate int, toneHz float64) bool {
+	if rate <= 0 || frames <= 0 {
+		return false
+	}
+	if rate != a.rate || toneHz != a.toneHz || a.blockLen == 0 {
+		a.setup(rate, toneHz)
+	}
+	if rt < 0 {
+		// Outside the segment (clipped pre-roll): not part of the
+		// timeline the video shares.
+		a.have = false
+		return false
+	}
+	if !a.have || absDur(rt-a.next) > resyncTolerance {
+		a.have = true
+		a.prev = 0
+		a.startBlock(rt)
+	}
+	a.next = a.blockStartNext(frames)
+	return true
+}
+
+// push meters one mono sample.
+func (a *AudioMeter) push(m float64, out []AudioBlock) []AudioBlock {
+	if m != m { // NaN from a broken decoder: count it as silence
+		m = 0
+	}
+	d := m - a.prev
+	a.prev = m
+	a.sumSq += m * m
+	a.hfSq += d * d
+	s0 := m + a.coeff*a.s1 - a.s2
+	a.s2, a.s1 = a.s1, s0
+	a.n++
+	if a.n == a.blockLen {
+		out = append(out, a.block())
+		a.startBlock(a.blockRT + a.sampleTime(a.blockLen))
 	}
 	return out
 }

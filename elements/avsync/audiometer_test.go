@@ -77,6 +77,52 @@ func TestAudioMeterS16MatchesF32AndMixesChannels(t *testing.T) {
 	}
 }
 
+// Planar float (audioqc's converted buffers) meters like interleaved, for
+// 1, 2 and 6 channels, whatever the buffer sizes.
+func TestAudioMeterPlanarMatchesInterleaved(t *testing.T) {
+	const rate = 48000
+	mono := sine(9600, rate, 1000, 0.5, 0)
+	for _, ch := range []int{1, 2, 6} {
+		inter := make([]float32, ch*len(mono))
+		planes := make([][]float64, ch)
+		for c := range planes {
+			planes[c] = make([]float64, len(mono))
+		}
+		for i, v := range mono {
+			for c := 0; c < ch; c++ {
+				w := v * float32(c+1) / float32(ch) // channels differ
+				inter[i*ch+c] = w
+				planes[c][i] = float64(w)
+			}
+		}
+		var a, b AudioMeter
+		want := a.F32(0, inter, ch, rate, 1000, nil)
+		var got []AudioBlock
+		for i, sz := 0, 7; i < len(mono); sz = sz%1500 + 331 {
+			end := min(i+sz, len(mono))
+			sub := make([][]float64, ch)
+			for c := range sub {
+				sub[c] = planes[c][i:end]
+			}
+			rt := time.Duration(int64(i) * int64(time.Second) / rate)
+			got = b.Planar(rt, sub, end-i, rate, 1000, got)
+			i = end
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d channels: %d blocks, want %d", ch, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].RT != want[i].RT || math.Abs(got[i].Energy-want[i].Energy) > 1e-6 || math.Abs(got[i].Tone-want[i].Tone) > 1e-6 {
+				t.Fatalf("%d channels, block %d: planar %+v, interleaved %+v", ch, i, got[i], want[i])
+			}
+		}
+	}
+	var m AudioMeter
+	if bl := m.Planar(0, [][]float64{make([]float64, 10)}, 20, rate, 1000, nil); len(bl) != 0 {
+		t.Fatal("planes shorter than n must be refused")
+	}
+}
+
 func TestAudioMeterFollowsTimestampJumps(t *testing.T) {
 	const rate = 48000
 	var m AudioMeter

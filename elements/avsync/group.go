@@ -94,6 +94,10 @@ type Member struct {
 	role Role
 	sink Sink
 
+	// Video side only: called once the detectors have finished (both
+	// streams ended), with the final estimate. Set before streaming.
+	onFinish func(Stats)
+
 	// Audio side only, used by the audio streaming thread alone.
 	meter  AudioMeter
 	blocks []AudioBlock
@@ -255,6 +259,16 @@ func (m *Member) AudioF32(rt time.Duration, x []float32, channels, rate int) {
 	m.audio(rt, len(x)/channels, rate)
 }
 
+// AudioPlanar pushes planar float samples, planes[c][:n] per channel (full
+// scale ±1), whose first sample is at running time rt (audio member only).
+func (m *Member) AudioPlanar(rt time.Duration, planes [][]float64, n, rate int) {
+	if m == nil || m.role != Audio || n <= 0 || rate <= 0 {
+		return
+	}
+	m.blocks = m.meter.Planar(rt, planes, n, rate, m.g.tone(), m.blocks[:0])
+	m.audio(rt, n, rate)
+}
+
 // AudioS16 pushes interleaved signed 16-bit samples.
 func (m *Member) AudioS16(rt time.Duration, x []int16, channels, rate int) {
 	if m == nil || m.role != Audio || channels <= 0 || rate <= 0 {
@@ -348,11 +362,38 @@ func (m *Member) EOS() {
 	g.ended[m.role] = true
 	g.merge(srcSkew, g.skew.Finish(g.evs[:0]))
 	g.skew.Stop()
+	var final func(Stats)
 	if g.ended[Video] && g.ended[Audio] && !g.done {
 		g.finishLocked()
+		if g.video != nil {
+			final = g.video.onFinish
+		}
 	}
 	g.mu.Unlock()
 	g.deliver()
+	if final != nil {
+		final(g.video0().Stats())
+	}
+}
+
+// video0 is the group's video member (nil-safe: Stats on nil is zero).
+func (g *Group) video0() *Member {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.video
+}
+
+// OnFinish sets a function the group calls once per run, after the last
+// events, when both streams have ended (EOS on both): the final estimate,
+// for a last stats message. It is called from whichever streaming thread
+// delivered the second EOS. Video member only; call before streaming.
+func (m *Member) OnFinish(f func(Stats)) {
+	if m == nil || m.role != Video {
+		return
+	}
+	m.g.mu.Lock()
+	m.onFinish = f
+	m.g.mu.Unlock()
 }
 
 // finishLocked runs the detectors' end-of-stream work. Called with g.mu
@@ -451,7 +492,10 @@ type Stats struct {
 	// markers, and too few audio onsets or visual changes).
 	Signal bool
 	// Alert is true while an av_offset window is open.
-	Alert       bool
+	Alert bool
+	// Paired is true when the group has both a video and an audio
+	// element (a video-only stream has no A/V sync to report).
+	Paired      bool
 	Marker      MarkerEstimate
 	Correlation Estimate
 	Skew        SkewEstimate
@@ -495,6 +539,7 @@ func (m *Member) Stats() Stats {
 		Correlation: g.corr.Estimate(),
 		Skew:        g.skew.Estimate(),
 		Alert:       g.activeMask != 0,
+		Paired:      g.video != nil && g.audio != nil,
 	}
 	c := st.Correlation
 	switch {

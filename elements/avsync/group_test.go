@@ -168,6 +168,49 @@ func TestGroupConcurrent(t *testing.T) {
 	checkEdges(t, r.edges())
 }
 
+// TestGroupOnFinish: the final-stats hook runs once, after the last edge,
+// when the second stream ends, with the estimate that includes the last
+// correlation; Paired says whether both elements are in the group.
+func TestGroupOnFinish(t *testing.T) {
+	s := programme(25, 30*time.Second, constOffset(-250), 3)
+	r := newGroupRun(t, DefaultSettings())
+	if st := r.v.Stats(); !st.Paired {
+		t.Fatal("video and audio joined but not paired")
+	}
+	var calls []Stats
+	var edgesAtFinish int
+	r.v.OnFinish(func(st Stats) {
+		calls = append(calls, st)
+		edgesAtFinish = len(r.edges())
+	})
+	s.play(r)
+	r.v.EOS()
+	if len(calls) != 0 {
+		t.Fatal("finished with one stream still running")
+	}
+	r.a.EOS()
+	r.a.EOS() // a second EOS does not finish twice
+	if len(calls) != 1 {
+		t.Fatalf("hook called %d times, want 1", len(calls))
+	}
+	st := calls[0]
+	if !st.Paired || st.Source != SourceCorrelation || math.Abs(st.OffsetMs+250) > 40 || st.Confidence < 0.5 {
+		t.Fatalf("final stats %+v", st)
+	}
+	if evs := r.edges(); edgesAtFinish != len(evs) || len(evs) == 0 || evs[len(evs)-1].Edge != defect.End {
+		t.Fatalf("hook ran before the last edge: %d of %v", edgesAtFinish, evs)
+	}
+	// A video-only group is not paired.
+	v, err := Join("video-only", Video, func(defect.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Leave()
+	if v.Stats().Paired {
+		t.Fatal("video alone is paired")
+	}
+}
+
 func TestGroupMembership(t *testing.T) {
 	key := "membership"
 	v, err := Join(key, Video, func(defect.Event) {})
@@ -202,6 +245,8 @@ func TestGroupMembership(t *testing.T) {
 	m.Video(VideoFrame{})
 	m.AudioF32(0, []float32{0}, 1, 48000)
 	m.AudioS16(0, []int16{0}, 1, 48000)
+	m.AudioPlanar(0, [][]float64{{0}}, 1, 48000)
+	m.OnFinish(func(Stats) {})
 	m.Reset()
 	m.EOS()
 	m.Leave()
