@@ -235,6 +235,11 @@ func (a *Analyzer) Process(pts time.Duration, data []byte, n int, planeOffset []
 	return a.events, nil
 }
 
+// Planes returns the last buffer's samples as Process converted them:
+// planar float64, one slice per channel, 1.0 = full scale. Valid until the
+// next call; A/V sync meters these instead of converting the buffer again.
+func (a *Analyzer) Planes() [][]float64 { return a.planes[:a.f.Channels] }
+
 // ProcessPlanar is Process for samples already planar float64
 // (planes[c][:n]); tests and other Go callers use it.
 func (a *Analyzer) ProcessPlanar(pts time.Duration, planes [][]float64) []defect.Event {
