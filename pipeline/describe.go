@@ -169,7 +169,7 @@ func conversionOf(video string) string {
 	parts := strings.Split(video, " ! ")
 	var out []string
 	for _, p := range parts[1:] {
-		if p == "queue" {
+		if p == "queue" || p == "videoconvert" {
 			break
 		}
 		out = append(out, p)

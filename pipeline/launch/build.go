@@ -111,7 +111,7 @@ func Build(reg Registry, in Input) (Plan, error) {
 		decodeVideo(reg, in, &p)
 	}
 	if in.Media.Audio {
-		p.Audio = AudioPad + " ! queue ! audioconvert"
+		p.Audio = AudioPad + " ! " + queue(in.Sync) + "audioconvert"
 	}
 	parts := []string{p.Source + " ! " + p.Decode}
 	if p.Video != "" {
@@ -170,10 +170,7 @@ func sourceFragment(in Input) (string, error) {
 // memory), p.Decode's caps when a decoder is named, and the choice fields.
 func decodeVideo(reg Registry, in Input, p *Plan) {
 	c := in.Media.Codec
-	// A queue per branch: the analyser runs in its own thread, so the
-	// decoder never waits for it, and a live sink (sync=true) has the
-	// buffering its processing deadline asks for.
-	tail := "queue ! videoconvert"
+	tail := queue(in.Sync) + "videoconvert"
 	explicit := func(dec, convert string) {
 		ci := codecs[c]
 		p.Decode = fmt.Sprintf("decodebin3 name=%s caps=%s", DecodeName, Quote(ci.caps+";audio/x-raw(ANY)"))
@@ -280,8 +277,8 @@ func buildTest(in Input, p Plan) Plan {
 		if t.DurationS > 0 {
 			nb = fmt.Sprintf(" num-buffers=%d", int(math.Ceil(t.DurationS*float64(t.FPS))))
 		}
-		p.Video = fmt.Sprintf("videotestsrc is-live=%s pattern=%s%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! queue ! videoconvert",
-			live, t.Pattern, nb, t.Width, t.Height, t.FPS)
+		p.Video = fmt.Sprintf("videotestsrc is-live=%s pattern=%s%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! %svideoconvert",
+			live, t.Pattern, nb, t.Width, t.Height, t.FPS, queue(in.Sync))
 		parts = append(parts, p.Video+" ! "+in.VideoQC+" ! "+p.Sink)
 	}
 	if t.Audio {
@@ -291,11 +288,23 @@ func buildTest(in Input, p Plan) Plan {
 		}
 		// 1 kHz at 0.1 (-20 dBFS peak) sits near -21 LUFS: inside the
 		// default loudness window, so a test stream is clean.
-		p.Audio = fmt.Sprintf("audiotestsrc is-live=%s wave=sine freq=1000 volume=0.1 samplesperbuffer=1024%s ! audio/x-raw,rate=48000,channels=2 ! queue ! audioconvert", live, nb)
+		p.Audio = fmt.Sprintf("audiotestsrc is-live=%s wave=sine freq=1000 volume=0.1 samplesperbuffer=1024%s ! audio/x-raw,rate=48000,channels=2 ! %saudioconvert", live, nb, queue(in.Sync))
 		parts = append(parts, p.Audio+" ! "+in.AudioQC+" ! "+p.Sink)
 	}
 	p.Launch = strings.Join(parts, " ")
 	return p
+}
+
+// queue is the fragment before a branch's converter. Live (sync=true): a
+// queue, so the analyser runs in its own thread, the decoder never waits for
+// it, and the sink has the buffering its processing deadline asks for. As
+// fast as possible (sync=false, avwatch check): none; a thread hop per
+// buffer costs more CPU than it saves, decoders thread internally anyway.
+func queue(sync bool) string {
+	if sync {
+		return "queue ! "
+	}
+	return ""
 }
 
 func sortedUnique(m map[Codec]string) []string {

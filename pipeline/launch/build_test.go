@@ -24,16 +24,16 @@ func box(name string) Set { return NewSet(append(append([]string{}, swBox...), b
 
 const (
 	fileSrc   = `filesrc location="/clips/a.ts" ! `
-	analysis  = ` ! videoqc ! fakesink sync=false async=false dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=false async=false`
+	analysis  = ` ! videoqc ! fakesink sync=false async=false dec.audio_0 ! audioconvert ! audioqc ! fakesink sync=false async=false`
 	plainDec  = `decodebin3 name=dec`
 	h264Caps  = `decodebin3 name=dec caps="video/x-h264;audio/x-raw(ANY)"`
 	h265Caps  = `decodebin3 name=dec caps="video/x-h265;audio/x-raw(ANY)"`
 	av1Caps   = `decodebin3 name=dec caps="video/x-av1;audio/x-raw(ANY)"`
 	vp9Caps   = `decodebin3 name=dec caps="video/x-vp9;audio/x-raw(ANY)"`
-	swH264    = h264Caps + ` dec.video_0 ! h264parse ! avdec_h264 ! queue ! videoconvert`
-	swH265    = h265Caps + ` dec.video_0 ! h265parse ! avdec_h265 ! queue ! videoconvert`
-	swAV1     = av1Caps + ` dec.video_0 ! av1parse ! av1dec ! queue ! videoconvert`
-	swVP9     = vp9Caps + ` dec.video_0 ! vp9parse ! vp9dec ! queue ! videoconvert`
+	swH264    = h264Caps + ` dec.video_0 ! h264parse ! avdec_h264 ! videoconvert`
+	swH265    = h265Caps + ` dec.video_0 ! h265parse ! avdec_h265 ! videoconvert`
+	swAV1     = av1Caps + ` dec.video_0 ! av1parse ! av1dec ! videoconvert`
+	swVP9     = vp9Caps + ` dec.video_0 ! vp9parse ! vp9dec ! videoconvert`
 	noVaapiAV = "hwaccel vaapi: no av1 decoder on this box; decoding in software"
 )
 
@@ -60,58 +60,58 @@ func TestProfileCodecMatrix(t *testing.T) {
 		want    want
 	}{
 		// auto: decodebin3 picks by rank; the string names only the conversion.
-		{"none", Auto, H264, want{mid: plainDec + ` dec.video_0 ! queue ! videoconvert`}},
-		{"none", Auto, H265, want{mid: plainDec + ` dec.video_0 ! queue ! videoconvert`}},
-		{"none", Auto, AV1, want{mid: plainDec + ` dec.video_0 ! queue ! videoconvert`}},
-		{"none", Auto, VP9, want{mid: plainDec + ` dec.video_0 ! queue ! videoconvert`}},
-		{"nvidia", Auto, H264, want{plainDec + ` dec.video_0 ! cudadownload ! queue ! videoconvert`, nvRaise, "nvcodec", "", true, ""}},
-		{"nvidia", Auto, H265, want{plainDec + ` dec.video_0 ! cudadownload ! queue ! videoconvert`, nvRaise, "nvcodec", "", true, ""}},
-		{"nvidia", Auto, AV1, want{plainDec + ` dec.video_0 ! cudadownload ! queue ! videoconvert`, nvRaise, "nvcodec", "", true, ""}},
-		{"nvidia", Auto, VP9, want{plainDec + ` dec.video_0 ! cudadownload ! queue ! videoconvert`, nvRaise, "nvcodec", "", true, ""}},
-		{"jetson", Auto, H264, want{plainDec + ` dec.video_0 ! nvvidconv ! video/x-raw ! queue ! videoconvert`, []string{"nvv4l2decoder"}, "jetson", "", true, ""}},
-		{"jetson", Auto, H265, want{plainDec + ` dec.video_0 ! nvvidconv ! video/x-raw ! queue ! videoconvert`, []string{"nvv4l2decoder"}, "jetson", "", true, ""}},
-		{"jetson", Auto, AV1, want{plainDec + ` dec.video_0 ! nvvidconv ! video/x-raw ! queue ! videoconvert`, []string{"nvv4l2decoder"}, "jetson", "", true, ""}},
-		{"jetson", Auto, VP9, want{plainDec + ` dec.video_0 ! nvvidconv ! video/x-raw ! queue ! videoconvert`, []string{"nvv4l2decoder"}, "jetson", "", true, ""}},
-		{"va", Auto, H264, want{plainDec + ` dec.video_0 ! vapostproc ! video/x-raw ! queue ! videoconvert`, vaRaise, "va", "", true, ""}},
-		{"va", Auto, H265, want{plainDec + ` dec.video_0 ! vapostproc ! video/x-raw ! queue ! videoconvert`, vaRaise, "va", "", true, ""}},
-		{"va", Auto, AV1, want{plainDec + ` dec.video_0 ! vapostproc ! video/x-raw ! queue ! videoconvert`, vaRaise, "va", "", true, ""}},
-		{"va", Auto, VP9, want{plainDec + ` dec.video_0 ! vapostproc ! video/x-raw ! queue ! videoconvert`, vaRaise, "va", "", true, ""}},
-		{"vaapi", Auto, H264, want{plainDec + ` dec.video_0 ! vaapipostproc ! video/x-raw ! queue ! videoconvert`, legacyRaise, "vaapi (legacy)", "", true, ""}},
+		{"none", Auto, H264, want{mid: plainDec + ` dec.video_0 ! videoconvert`}},
+		{"none", Auto, H265, want{mid: plainDec + ` dec.video_0 ! videoconvert`}},
+		{"none", Auto, AV1, want{mid: plainDec + ` dec.video_0 ! videoconvert`}},
+		{"none", Auto, VP9, want{mid: plainDec + ` dec.video_0 ! videoconvert`}},
+		{"nvidia", Auto, H264, want{plainDec + ` dec.video_0 ! cudadownload ! videoconvert`, nvRaise, "nvcodec", "", true, ""}},
+		{"nvidia", Auto, H265, want{plainDec + ` dec.video_0 ! cudadownload ! videoconvert`, nvRaise, "nvcodec", "", true, ""}},
+		{"nvidia", Auto, AV1, want{plainDec + ` dec.video_0 ! cudadownload ! videoconvert`, nvRaise, "nvcodec", "", true, ""}},
+		{"nvidia", Auto, VP9, want{plainDec + ` dec.video_0 ! cudadownload ! videoconvert`, nvRaise, "nvcodec", "", true, ""}},
+		{"jetson", Auto, H264, want{plainDec + ` dec.video_0 ! nvvidconv ! video/x-raw ! videoconvert`, []string{"nvv4l2decoder"}, "jetson", "", true, ""}},
+		{"jetson", Auto, H265, want{plainDec + ` dec.video_0 ! nvvidconv ! video/x-raw ! videoconvert`, []string{"nvv4l2decoder"}, "jetson", "", true, ""}},
+		{"jetson", Auto, AV1, want{plainDec + ` dec.video_0 ! nvvidconv ! video/x-raw ! videoconvert`, []string{"nvv4l2decoder"}, "jetson", "", true, ""}},
+		{"jetson", Auto, VP9, want{plainDec + ` dec.video_0 ! nvvidconv ! video/x-raw ! videoconvert`, []string{"nvv4l2decoder"}, "jetson", "", true, ""}},
+		{"va", Auto, H264, want{plainDec + ` dec.video_0 ! vapostproc ! video/x-raw ! videoconvert`, vaRaise, "va", "", true, ""}},
+		{"va", Auto, H265, want{plainDec + ` dec.video_0 ! vapostproc ! video/x-raw ! videoconvert`, vaRaise, "va", "", true, ""}},
+		{"va", Auto, AV1, want{plainDec + ` dec.video_0 ! vapostproc ! video/x-raw ! videoconvert`, vaRaise, "va", "", true, ""}},
+		{"va", Auto, VP9, want{plainDec + ` dec.video_0 ! vapostproc ! video/x-raw ! videoconvert`, vaRaise, "va", "", true, ""}},
+		{"vaapi", Auto, H264, want{plainDec + ` dec.video_0 ! vaapipostproc ! video/x-raw ! videoconvert`, legacyRaise, "vaapi (legacy)", "", true, ""}},
 		// No hardware AV1 here: decodebin3 decodes it in software, no conversion.
-		{"vaapi", Auto, AV1, want{plainDec + ` dec.video_0 ! queue ! videoconvert`, legacyRaise, "vaapi (legacy)", "", false, ""}},
-		{"rpi", Auto, H264, want{plainDec + ` dec.video_0 ! queue ! videoconvert`, []string{"v4l2h264dec", "v4l2h265dec"}, "v4l2 stateful", "", true, ""}},
-		{"rpi", Auto, VP9, want{plainDec + ` dec.video_0 ! queue ! videoconvert`, []string{"v4l2h264dec", "v4l2h265dec"}, "v4l2 stateful", "", false, ""}},
-		{"rockchip", Auto, H265, want{plainDec + ` dec.video_0 ! queue ! videoconvert`, []string{"mppvideodec"}, "rockchip mpp", "", true, ""}},
+		{"vaapi", Auto, AV1, want{plainDec + ` dec.video_0 ! videoconvert`, legacyRaise, "vaapi (legacy)", "", false, ""}},
+		{"rpi", Auto, H264, want{plainDec + ` dec.video_0 ! videoconvert`, []string{"v4l2h264dec", "v4l2h265dec"}, "v4l2 stateful", "", true, ""}},
+		{"rpi", Auto, VP9, want{plainDec + ` dec.video_0 ! videoconvert`, []string{"v4l2h264dec", "v4l2h265dec"}, "v4l2 stateful", "", false, ""}},
+		{"rockchip", Auto, H265, want{plainDec + ` dec.video_0 ! videoconvert`, []string{"mppvideodec"}, "rockchip mpp", "", true, ""}},
 
 		// nvidia
-		{"nvidia", NVIDIA, H264, want{h264Caps + ` dec.video_0 ! h264parse ! nvh264dec ! cudadownload ! queue ! videoconvert`, nil, "nvcodec", "nvh264dec", true, ""}},
-		{"nvidia", NVIDIA, H265, want{h265Caps + ` dec.video_0 ! h265parse ! nvh265dec ! cudadownload ! queue ! videoconvert`, nil, "nvcodec", "nvh265dec", true, ""}},
-		{"nvidia", NVIDIA, AV1, want{av1Caps + ` dec.video_0 ! av1parse ! nvav1dec ! cudadownload ! queue ! videoconvert`, nil, "nvcodec", "nvav1dec", true, ""}},
-		{"nvidia", NVIDIA, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! nvvp9dec ! cudadownload ! queue ! videoconvert`, nil, "nvcodec", "nvvp9dec", true, ""}},
+		{"nvidia", NVIDIA, H264, want{h264Caps + ` dec.video_0 ! h264parse ! nvh264dec ! cudadownload ! videoconvert`, nil, "nvcodec", "nvh264dec", true, ""}},
+		{"nvidia", NVIDIA, H265, want{h265Caps + ` dec.video_0 ! h265parse ! nvh265dec ! cudadownload ! videoconvert`, nil, "nvcodec", "nvh265dec", true, ""}},
+		{"nvidia", NVIDIA, AV1, want{av1Caps + ` dec.video_0 ! av1parse ! nvav1dec ! cudadownload ! videoconvert`, nil, "nvcodec", "nvav1dec", true, ""}},
+		{"nvidia", NVIDIA, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! nvvp9dec ! cudadownload ! videoconvert`, nil, "nvcodec", "nvvp9dec", true, ""}},
 		// jetson
-		{"jetson", Jetson, H264, want{h264Caps + ` dec.video_0 ! h264parse ! nvv4l2decoder ! nvvidconv ! video/x-raw ! queue ! videoconvert`, nil, "jetson", "nvv4l2decoder", true, ""}},
-		{"jetson", Jetson, H265, want{h265Caps + ` dec.video_0 ! h265parse ! nvv4l2decoder ! nvvidconv ! video/x-raw ! queue ! videoconvert`, nil, "jetson", "nvv4l2decoder", true, ""}},
-		{"jetson", Jetson, AV1, want{av1Caps + ` dec.video_0 ! av1parse ! nvv4l2decoder ! nvvidconv ! video/x-raw ! queue ! videoconvert`, nil, "jetson", "nvv4l2decoder", true, ""}},
-		{"jetson", Jetson, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! nvv4l2decoder ! nvvidconv ! video/x-raw ! queue ! videoconvert`, nil, "jetson", "nvv4l2decoder", true, ""}},
+		{"jetson", Jetson, H264, want{h264Caps + ` dec.video_0 ! h264parse ! nvv4l2decoder ! nvvidconv ! video/x-raw ! videoconvert`, nil, "jetson", "nvv4l2decoder", true, ""}},
+		{"jetson", Jetson, H265, want{h265Caps + ` dec.video_0 ! h265parse ! nvv4l2decoder ! nvvidconv ! video/x-raw ! videoconvert`, nil, "jetson", "nvv4l2decoder", true, ""}},
+		{"jetson", Jetson, AV1, want{av1Caps + ` dec.video_0 ! av1parse ! nvv4l2decoder ! nvvidconv ! video/x-raw ! videoconvert`, nil, "jetson", "nvv4l2decoder", true, ""}},
+		{"jetson", Jetson, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! nvv4l2decoder ! nvvidconv ! video/x-raw ! videoconvert`, nil, "jetson", "nvv4l2decoder", true, ""}},
 		// vaapi: the va plugin, and the legacy gstreamer-vaapi where only that exists
-		{"va", VAAPI, H264, want{h264Caps + ` dec.video_0 ! h264parse ! vah264dec ! vapostproc ! video/x-raw ! queue ! videoconvert`, nil, "va", "vah264dec", true, ""}},
-		{"va", VAAPI, H265, want{h265Caps + ` dec.video_0 ! h265parse ! vah265dec ! vapostproc ! video/x-raw ! queue ! videoconvert`, nil, "va", "vah265dec", true, ""}},
-		{"va", VAAPI, AV1, want{av1Caps + ` dec.video_0 ! av1parse ! vaav1dec ! vapostproc ! video/x-raw ! queue ! videoconvert`, nil, "va", "vaav1dec", true, ""}},
-		{"va", VAAPI, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! vavp9dec ! vapostproc ! video/x-raw ! queue ! videoconvert`, nil, "va", "vavp9dec", true, ""}},
-		{"vaapi", VAAPI, H264, want{h264Caps + ` dec.video_0 ! h264parse ! vaapih264dec ! vaapipostproc ! video/x-raw ! queue ! videoconvert`, nil, "vaapi (legacy)", "vaapih264dec", true, ""}},
-		{"vaapi", VAAPI, H265, want{h265Caps + ` dec.video_0 ! h265parse ! vaapih265dec ! vaapipostproc ! video/x-raw ! queue ! videoconvert`, nil, "vaapi (legacy)", "vaapih265dec", true, ""}},
+		{"va", VAAPI, H264, want{h264Caps + ` dec.video_0 ! h264parse ! vah264dec ! vapostproc ! video/x-raw ! videoconvert`, nil, "va", "vah264dec", true, ""}},
+		{"va", VAAPI, H265, want{h265Caps + ` dec.video_0 ! h265parse ! vah265dec ! vapostproc ! video/x-raw ! videoconvert`, nil, "va", "vah265dec", true, ""}},
+		{"va", VAAPI, AV1, want{av1Caps + ` dec.video_0 ! av1parse ! vaav1dec ! vapostproc ! video/x-raw ! videoconvert`, nil, "va", "vaav1dec", true, ""}},
+		{"va", VAAPI, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! vavp9dec ! vapostproc ! video/x-raw ! videoconvert`, nil, "va", "vavp9dec", true, ""}},
+		{"vaapi", VAAPI, H264, want{h264Caps + ` dec.video_0 ! h264parse ! vaapih264dec ! vaapipostproc ! video/x-raw ! videoconvert`, nil, "vaapi (legacy)", "vaapih264dec", true, ""}},
+		{"vaapi", VAAPI, H265, want{h265Caps + ` dec.video_0 ! h265parse ! vaapih265dec ! vaapipostproc ! video/x-raw ! videoconvert`, nil, "vaapi (legacy)", "vaapih265dec", true, ""}},
 		{"vaapi", VAAPI, AV1, want{swAV1, nil, "", "av1dec", false, noVaapiAV}},
-		{"vaapi", VAAPI, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! vaapivp9dec ! vaapipostproc ! video/x-raw ! queue ! videoconvert`, nil, "vaapi (legacy)", "vaapivp9dec", true, ""}},
+		{"vaapi", VAAPI, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! vaapivp9dec ! vaapipostproc ! video/x-raw ! videoconvert`, nil, "vaapi (legacy)", "vaapivp9dec", true, ""}},
 		// v4l2 (Raspberry Pi: stateful H.264/H.265 only)
-		{"rpi", V4L2Dec, H264, want{h264Caps + ` dec.video_0 ! h264parse ! v4l2h264dec ! queue ! videoconvert`, nil, "v4l2 stateful", "v4l2h264dec", true, ""}},
-		{"rpi", V4L2Dec, H265, want{h265Caps + ` dec.video_0 ! h265parse ! v4l2h265dec ! queue ! videoconvert`, nil, "v4l2 stateful", "v4l2h265dec", true, ""}},
+		{"rpi", V4L2Dec, H264, want{h264Caps + ` dec.video_0 ! h264parse ! v4l2h264dec ! videoconvert`, nil, "v4l2 stateful", "v4l2h264dec", true, ""}},
+		{"rpi", V4L2Dec, H265, want{h265Caps + ` dec.video_0 ! h265parse ! v4l2h265dec ! videoconvert`, nil, "v4l2 stateful", "v4l2h265dec", true, ""}},
 		{"rpi", V4L2Dec, AV1, want{swAV1, nil, "", "av1dec", false, "hwaccel v4l2: no av1 decoder on this box; decoding in software"}},
 		{"rpi", V4L2Dec, VP9, want{swVP9, nil, "", "vp9dec", false, "hwaccel v4l2: no vp9 decoder on this box; decoding in software"}},
 		// rockchip
-		{"rockchip", Rockchip, H264, want{h264Caps + ` dec.video_0 ! h264parse ! mppvideodec ! queue ! videoconvert`, nil, "rockchip mpp", "mppvideodec", true, ""}},
-		{"rockchip", Rockchip, H265, want{h265Caps + ` dec.video_0 ! h265parse ! mppvideodec ! queue ! videoconvert`, nil, "rockchip mpp", "mppvideodec", true, ""}},
-		{"rockchip", Rockchip, AV1, want{av1Caps + ` dec.video_0 ! av1parse ! mppvideodec ! queue ! videoconvert`, nil, "rockchip mpp", "mppvideodec", true, ""}},
-		{"rockchip", Rockchip, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! mppvideodec ! queue ! videoconvert`, nil, "rockchip mpp", "mppvideodec", true, ""}},
+		{"rockchip", Rockchip, H264, want{h264Caps + ` dec.video_0 ! h264parse ! mppvideodec ! videoconvert`, nil, "rockchip mpp", "mppvideodec", true, ""}},
+		{"rockchip", Rockchip, H265, want{h265Caps + ` dec.video_0 ! h265parse ! mppvideodec ! videoconvert`, nil, "rockchip mpp", "mppvideodec", true, ""}},
+		{"rockchip", Rockchip, AV1, want{av1Caps + ` dec.video_0 ! av1parse ! mppvideodec ! videoconvert`, nil, "rockchip mpp", "mppvideodec", true, ""}},
+		{"rockchip", Rockchip, VP9, want{vp9Caps + ` dec.video_0 ! vp9parse ! mppvideodec ! videoconvert`, nil, "rockchip mpp", "mppvideodec", true, ""}},
 		// software names the decoder, so a box-wide rank raise cannot hand it hardware
 		{"nvidia", Software, H264, want{mid: swH264, decoder: "avdec_h264"}},
 		{"nvidia", Software, H265, want{mid: swH265, decoder: "avdec_h265"}},
@@ -188,7 +188,7 @@ func TestSources(t *testing.T) {
 		want  string
 	}{
 		{"/clips/a b\"c.mp4", Media{Video: true, Codec: H264}, false,
-			`filesrc location="/clips/a b\"c.mp4" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=false async=false`},
+			`filesrc location="/clips/a b\"c.mp4" ! decodebin3 name=dec dec.video_0 ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 		{"file:///clips/tone.mp4", Media{Audio: true}, true,
 			`filesrc location="/clips/tone.mp4" ! decodebin3 name=dec dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"rtsp://cam.local:554/stream1", Media{Video: true, Audio: true, Codec: H265}, true,
@@ -204,15 +204,15 @@ func TestSources(t *testing.T) {
 		{"https://cdn.example/live/index.m3u8", Media{Video: true, Audio: true, Codec: H264}, true,
 			`souphttpsrc location="https://cdn.example/live/index.m3u8" ! hlsdemux ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false dec.audio_0 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"http://media.example/clip.mp4", Media{Video: true, Codec: H264}, false,
-			`souphttpsrc location="http://media.example/clip.mp4" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=false async=false`},
+			`souphttpsrc location="http://media.example/clip.mp4" ! decodebin3 name=dec dec.video_0 ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 		{"v4l2:///dev/video2", Media{}, true,
 			`v4l2src device="/dev/video2" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false`},
 		{"test://", Media{}, true,
 			`videotestsrc is-live=true pattern=smpte ! video/x-raw,width=640,height=360,framerate=25/1 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false audiotestsrc is-live=true wave=sine freq=1000 volume=0.1 samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"test://?duration=2&pattern=ball&audio=false&fps=30&width=320&height=240", Media{}, false,
-			`videotestsrc is-live=false pattern=ball num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 ! queue ! videoconvert ! videoqc ! fakesink sync=false async=false`},
+			`videotestsrc is-live=false pattern=ball num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 		{"/clips/raw.mkv", Media{Video: true, Codec: Raw}, false,
-			`filesrc location="/clips/raw.mkv" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=false async=false`},
+			`filesrc location="/clips/raw.mkv" ! decodebin3 name=dec dec.video_0 ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 	}
 	for _, c := range cases {
 		s, err := ParseSource(c.src)
@@ -238,7 +238,7 @@ func TestPlaceholderAnalysers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := fileSrc + plainDec + ` dec.video_0 ! queue ! videoconvert ! identity name=videoqc ! fakesink sync=false async=false dec.audio_0 ! queue ! audioconvert ! identity name=audioqc ! fakesink sync=false async=false`
+	want := fileSrc + plainDec + ` dec.video_0 ! videoconvert ! identity name=videoqc ! fakesink sync=false async=false dec.audio_0 ! audioconvert ! identity name=audioqc ! fakesink sync=false async=false`
 	if p.Launch != want {
 		t.Errorf("got  %s\nwant %s", p.Launch, want)
 	}
