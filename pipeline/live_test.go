@@ -128,25 +128,47 @@ func TestRTSPSignalLossAndRestart(t *testing.T) {
 	checkNoLeaks(t, g)
 }
 
-// TestHLS runs a VOD HLS playlist over HTTP: both streams decoded, to the end.
-func TestHLS(t *testing.T) {
-	url := testsource.HLS(t, testsource.Make(t, testsource.Clip{Video: true, Audio: true, Seconds: 4}), 4)
-	s, err := StartWith(context.Background(), event.Spec{Name: "hls", Source: url}, Options{Once: true, StatsInterval: time.Hour})
+// playsBoth runs a source with Once until its end or the deadline and
+// checks both streams were decoded.
+func playsBoth(t *testing.T, src string, minFrames float64, stopAfter time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), stopAfter)
+	defer cancel()
+	s, err := StartWith(ctx, event.Spec{Name: "t", Source: src}, Options{Once: true, StatsInterval: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs := collect(t, s, 30*time.Second)
+	evs := collect(t, s, stopAfter+10*time.Second)
 	s.Stop()
 	var frames, audio float64
 	for _, e := range evs {
 		if e.Kind == event.KindError {
-			t.Errorf("error: %s", e.Message)
+			t.Errorf("%s: error: %s", src, e.Message)
 		}
 		if e.Kind == event.KindStats && e.Element == "pipeline" {
 			frames, audio = e.Stats["video_frames"], e.Stats["audio_buffers"]
 		}
 	}
-	if frames < 90 || audio == 0 || evs[len(evs)-1].State != event.Stopped {
-		t.Errorf("video frames %v (of 100), audio buffers %v, events %v", frames, audio, kinds(evs))
+	if frames < minFrames || audio == 0 {
+		t.Errorf("%s: video frames %v (want ≥ %v), audio buffers %v, events %v", src, frames, minFrames, audio, kinds(evs))
 	}
+}
+
+// TestHLS runs a VOD HLS playlist over HTTP: both streams, to the end.
+func TestHLS(t *testing.T) {
+	url := testsource.HLS(t, testsource.Make(t, testsource.Clip{Video: true, Audio: true, Seconds: 4}), 4)
+	playsBoth(t, url, 90, 30*time.Second)
+}
+
+// TestHTTPProgressive plays an MP4 served over HTTP.
+func TestHTTPProgressive(t *testing.T) {
+	url := testsource.HTTP(t, testsource.Make(t, testsource.Clip{Container: "mp4", Video: true, Audio: true, Seconds: 2}))
+	playsBoth(t, url, 50, 30*time.Second)
+}
+
+// TestSRT plays a live SRT feed (caller to a listener) for two seconds.
+func TestSRT(t *testing.T) {
+	port := testsource.FreeUDPPort(t)
+	testsource.SRTListener(t, port)
+	playsBoth(t, fmt.Sprintf("srt://127.0.0.1:%d?mode=caller", port), 10, 3*time.Second)
 }

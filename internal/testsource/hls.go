@@ -5,9 +5,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// HTTP serves a file over an in-process HTTP server and returns its URL.
+func HTTP(t testing.TB, path string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, path)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/" + filepath.Base(path)
+}
 
 // HLS serves a transport-stream clip as a VOD HLS playlist of segments
 // from an in-process HTTP server and returns the playlist URL. The clip is

@@ -124,6 +124,14 @@ func UDPSender(t testing.TB, port int) *Proc {
 	return newProc(t, "", "gst-launch-1.0", append([]string{"-q"}, strings.Fields(desc)...)...)
 }
 
+// SRTListener sends live H.264 + AAC in MPEG-TS as an SRT listener on
+// 127.0.0.1:port; the source URI is srt://127.0.0.1:port?mode=caller.
+func SRTListener(t testing.TB, port int) *Proc {
+	desc := fmt.Sprintf("%s ! h264parse ! mux. %s ! aacparse ! mux. mpegtsmux name=mux alignment=7 ! srtsink uri=srt://127.0.0.1:%d?mode=listener wait-for-connection=false",
+		liveVideo, liveAudio, port)
+	return newProc(t, "", "gst-launch-1.0", append([]string{"-q"}, strings.Fields(desc)...)...)
+}
+
 // RTSPServer serves live H.264 (+ AAC when audio) on
 // rtsp://127.0.0.1:port/live from its own process.
 func RTSPServer(t testing.TB, port int, audio bool) *Proc {

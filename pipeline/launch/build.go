@@ -147,7 +147,9 @@ func sourceFragment(in Input) (string, error) {
 		return fmt.Sprintf("rtspsrc location=%s latency=%d name=src src. ! queue ! %s.sink_%%u src. ! queue",
 			Quote(s.URI), in.RTSPLatencyMs, DecodeName), nil
 	case SRT:
-		return "srtsrc uri=" + Quote(s.URI), nil
+		// typefind in front: straight into decodebin3, srtsrc's first
+		// buffer meets an unlinked pad (not-linked) in GStreamer 1.22.
+		return "srtsrc uri=" + Quote(s.URI) + " ! typefind", nil
 	case UDP:
 		return fmt.Sprintf("udpsrc uri=%s buffer-size=2097152 caps=%s", Quote(s.URI),
 			Quote("video/mpegts, systemstream=(boolean)true, packetsize=(int)188")), nil
@@ -156,7 +158,7 @@ func sourceFragment(in Input) (string, error) {
 		return fmt.Sprintf("udpsrc uri=%s buffer-size=2097152 caps=%s ! rtpjitterbuffer latency=200 ! rtpmp2tdepay", Quote(uri),
 			Quote("application/x-rtp, media=(string)video, clock-rate=(int)90000, encoding-name=(string)MP2T")), nil
 	case HTTP:
-		return "souphttpsrc location=" + Quote(s.URI), nil
+		return "souphttpsrc location=" + Quote(s.URI) + " ! typefind", nil
 	case HLS:
 		// hlsdemux, not hlsdemux2: the latter only works inside urisourcebin.
 		return "souphttpsrc location=" + Quote(s.URI) + " ! hlsdemux", nil
