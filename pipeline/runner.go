@@ -517,11 +517,12 @@ func (r *stream) attempt(ctx context.Context) outcome {
 	in := C.avw_inst_new(p)
 	started := time.Now()
 	r.mu.Lock()
-	for _, e := range setProps(p, r.props, false) {
-		r.warn(ctx, e.Error())
-	}
+	propErrs := setProps(p, r.props, false)
 	r.inst = in
 	r.mu.Unlock()
+	for _, e := range propErrs { // not under mu: the reader may be in SetProperties
+		r.warn(ctx, e.Error())
+	}
 	defer func() {
 		r.mu.Lock()
 		r.inst = nil
