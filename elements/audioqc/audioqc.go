@@ -22,6 +22,7 @@ import (
 	"github.com/go-gst/go-gst/gst/base"
 
 	"github.com/avwatch/avwatch/elements/audiodetect"
+	"github.com/avwatch/avwatch/elements/avsync"
 	"github.com/avwatch/avwatch/elements/defect"
 	"github.com/avwatch/avwatch/elements/message"
 )
@@ -43,24 +44,34 @@ func Register(plugin *gst.Plugin) error {
 	return nil
 }
 
-// propStatsInterval is the property id after the detector parameters.
-var propStatsInterval = uint(len(audiodetect.Params))
+// Property ids after the detector parameters: stats-interval, then
+// sync-group.
+var (
+	propStatsInterval = uint(len(audiodetect.Params))
+	propSyncGroup     = propStatsInterval + 1
+)
 
 type element struct {
 	bt     *base.GstBaseTransform // kept from Constructed: virtual methods get a nil self
 	trans  unsafe.Pointer         // GstBaseTransform*
 	poster *message.Poster
 
-	mu       sync.Mutex
-	settings audiodetect.Settings
-	interval time.Duration
-	version  atomic.Uint64
+	mu        sync.Mutex
+	settings  audiodetect.Settings
+	interval  time.Duration
+	syncGroup string // read at start
+	version   atomic.Uint64
+
+	// A/V sync group membership from start to stop (nil: no sync); the
+	// state-change thread sets it, the streaming thread reads it.
+	member atomic.Pointer[avsync.Member]
 
 	// streaming thread only
 	an      *audiodetect.Analyzer
 	applied uint64
 	buf     mapped
 	offsets [audiodetect.MaxChannels]int
+	nextRT  time.Duration // running time after the last buffer (A/V sync, buffers without PTS)
 }
 
 func (e *element) New() glib.GoObjectSubclass {
@@ -92,6 +103,10 @@ func (e *element) ClassInit(klass *glib.ObjectClass) {
 	}
 	props = append(props, glib.NewFloat64Param("stats-interval", "stats-interval",
 		"Seconds of audio between stats messages (0: none)", 0, 3600, DefaultStatsInterval.Seconds(), flags))
+	none := ""
+	props = append(props, glib.NewStringParam(avsync.PropSyncGroup, avsync.PropSyncGroup,
+		`Which videoqc this element feeds audio to for A/V sync: "" = the one in the same pipeline, "none" = no A/V sync, any other name = the videoqc with the same sync-group (applies from the next start)`,
+		&none, glib.ParameterReadWrite))
 	class.InstallProperties(props)
 	overrideTransformIP(klass.Unsafe())
 }
@@ -105,6 +120,13 @@ func (e *element) Constructed(obj *glib.Object) {
 }
 
 func (e *element) SetProperty(obj *glib.Object, id uint, value *glib.Value) {
+	if id == propSyncGroup {
+		g, _ := value.GetString() // NULL reads as "": this pipeline
+		e.mu.Lock()
+		e.syncGroup = g
+		e.mu.Unlock()
+		return
+	}
 	v, err := value.GoValue()
 	if err != nil {
 		return
@@ -136,7 +158,9 @@ func (e *element) GetProperty(obj *glib.Object, id uint) *glib.Value {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var v any
-	if id == propStatsInterval {
+	if id == propSyncGroup {
+		v = e.syncGroup
+	} else if id == propStatsInterval {
 		v = e.interval.Seconds()
 	} else if int(id) < len(audiodetect.Params) {
 		p := audiodetect.Params[id]
@@ -210,13 +234,25 @@ func (e *element) transformIP(b unsafe.Pointer) gst.FlowReturn {
 	if n < 0 {
 		n = len(data) / (f.Channels * f.Sample.Size())
 	}
-	evs, err := e.an.Process(e.buf.pts(), data, n, offsets)
+	pts := e.buf.pts()
+	evs, err := e.an.Process(pts, data, n, offsets)
 	e.buf.unmap(b)
 	if err != nil {
 		e.bt.ErrorMessage(gst.DomainStream, gst.StreamErrorFormat, "audioqc: "+err.Error(), "")
 		return gst.FlowError
 	}
 	e.post(evs)
+	if m := e.member.Load(); m != nil && n > 0 {
+		// A/V sync meters the samples Process just converted.
+		rt := e.nextRT
+		if pts >= 0 {
+			rt, _ = segmentTimes(e.trans, pts)
+		}
+		m.AudioPlanar(rt, e.an.Planes(), n, f.Rate)
+		if rt >= 0 {
+			e.nextRT = rt + time.Duration(int64(n)*int64(time.Second)/int64(f.Rate))
+		}
+	}
 	if e.an.StatsDue() {
 		e.stats()
 	}
@@ -242,9 +278,9 @@ func (e *element) post(evs []defect.Event) {
 // a flushing seek forgets the stream without reporting.
 func (e *element) SinkEvent(_ *base.GstBaseTransform, ev *gst.Event) bool {
 	p := unsafe.Pointer(ev.Instance())
-	if e.an != nil {
-		switch eventType(p) {
-		case evEOS:
+	switch eventType(p) {
+	case evEOS:
+		if e.an != nil {
 			e.apply()
 			e.mu.Lock()
 			iv := e.interval
@@ -253,9 +289,16 @@ func (e *element) SinkEvent(_ *base.GstBaseTransform, ev *gst.Event) bool {
 				e.stats() // the last, partial interval
 			}
 			e.post(e.an.Flush())
-		case evFlushStop:
+		}
+		// A/V sync after this element's own last messages, and before
+		// EOS travels on: the final av_offset edges must precede the
+		// pipeline's EOS on the bus.
+		e.member.Load().EOS()
+	case evFlushStop:
+		if e.an != nil {
 			e.an.Restart()
 		}
+		e.member.Load().Reset()
 	}
 	return parentSinkEvent(e.trans, p)
 }
@@ -266,5 +309,26 @@ func (e *element) Stop(_ *base.GstBaseTransform) bool {
 		e.post(e.an.Flush())
 		e.an = nil
 	}
+	e.member.Swap(nil).Leave()
+	return true
+}
+
+// Start joins the A/V sync group the sync-group property names (by default
+// the pipeline's), where videoqc measures the offset and posts av_offset.
+func (e *element) Start(_ *base.GstBaseTransform) bool {
+	e.nextRT = 0
+	e.mu.Lock()
+	sg := e.syncGroup
+	e.mu.Unlock()
+	key, ok := avsync.GroupKey(sg, topLevel(e.trans))
+	if !ok {
+		return true
+	}
+	m, err := avsync.Join(key, avsync.Audio, nil)
+	if err != nil {
+		e.bt.MessageFull(gst.MessageWarning, gst.DomainStream, gst.StreamErrorFailed, "audioqc: no A/V sync: "+err.Error(), "", "audioqc.go", "Start", 0)
+		return true
+	}
+	e.member.Store(m)
 	return true
 }

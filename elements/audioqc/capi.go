@@ -2,6 +2,10 @@ package audioqc
 
 /*
 #cgo pkg-config: gstreamer-1.0 gstreamer-base-1.0 gstreamer-audio-1.0
+// Called per buffer with pointers to locals: without these the locals
+// escape to the Go heap, one allocation per buffer.
+#cgo noescape avw_times
+#cgo nocallback avw_times
 #include <gst/gst.h>
 #include <gst/base/gstbasetransform.h>
 #include <gst/audio/audio.h>
@@ -106,6 +110,19 @@ static void avw_override_transform_ip(void *klass) {
 	GST_BASE_TRANSFORM_CLASS(klass)->transform_ip = avw_transform_ip;
 }
 enum { AVW_EOS = GST_EVENT_EOS, AVW_FLUSH_STOP = GST_EVENT_FLUSH_STOP };
+
+// avw_top is the address of the outermost bin holding elem (itself when
+// it has no parent): the A/V sync group of a pipeline.
+static guintptr avw_top(void *elem) {
+	GstObject *o = gst_object_ref(GST_OBJECT(elem)), *p;
+	while ((p = gst_object_get_parent(o)) != NULL) {
+		gst_object_unref(o);
+		o = p;
+	}
+	guintptr a = (guintptr)o;
+	gst_object_unref(o);
+	return a;
+}
 */
 import "C"
 
@@ -183,6 +200,9 @@ func segmentTimes(trans unsafe.Pointer, pts time.Duration) (rt, st time.Duration
 	}
 	return conv(r), conv(s)
 }
+
+// topLevel is the address of the pipeline (outermost bin) holding elem.
+func topLevel(elem unsafe.Pointer) uintptr { return uintptr(C.avw_top(elem)) }
 
 func overrideTransformIP(klass unsafe.Pointer) { C.avw_override_transform_ip(klass) }
 

@@ -2,6 +2,10 @@ package videoqc
 
 /*
 #cgo pkg-config: gstreamer-1.0 gstreamer-base-1.0 gstreamer-video-1.0
+// Called per frame with pointers to locals: without these the locals
+// escape to the Go heap, one allocation per frame.
+#cgo noescape avw_vqc_times
+#cgo nocallback avw_vqc_times
 #include <gst/gst.h>
 #include <gst/base/gstbasetransform.h>
 #include <gst/video/video.h>
@@ -149,6 +153,19 @@ static void avw_vqc_times(GstBaseTransform *trans, GstClockTime pts, GstClockTim
 	*st = gst_segment_to_stream_time(&trans->segment, GST_FORMAT_TIME, pts);
 }
 
+// avw_vqc_top is the address of the outermost bin holding trans (itself
+// when it has no parent): the A/V sync group of a pipeline.
+static guintptr avw_vqc_top(GstBaseTransform *trans) {
+	GstObject *o = gst_object_ref(GST_OBJECT(trans)), *p;
+	while ((p = gst_object_get_parent(o)) != NULL) {
+		gst_object_unref(o);
+		o = p;
+	}
+	guintptr a = (guintptr)o;
+	gst_object_unref(o);
+	return a;
+}
+
 static void avw_vqc_warn(GstBaseTransform *trans, const char *msg) {
 	GST_ELEMENT_WARNING(trans, STREAM, FORMAT, ("%s", msg), (NULL));
 }
@@ -280,6 +297,11 @@ func segmentTimes(trans unsafe.Pointer, pts time.Duration) (rt, st time.Duration
 	var r, s C.GstClockTime
 	C.avw_vqc_times((*C.GstBaseTransform)(trans), C.GstClockTime(pts), &r, &s)
 	return clockToDuration(r), clockToDuration(s)
+}
+
+// topLevel is the address of the pipeline (outermost bin) holding trans.
+func topLevel(trans unsafe.Pointer) uintptr {
+	return uintptr(C.avw_vqc_top((*C.GstBaseTransform)(trans)))
 }
 
 func warn(trans unsafe.Pointer, msg string) {

@@ -22,6 +22,7 @@ import (
 	"github.com/go-gst/go-gst/gst"
 	"github.com/go-gst/go-gst/gst/base"
 
+	"github.com/avwatch/avwatch/elements/avsync"
 	"github.com/avwatch/avwatch/elements/defect"
 	"github.com/avwatch/avwatch/elements/message"
 	vd "github.com/avwatch/avwatch/elements/videodetect"
@@ -47,7 +48,8 @@ const jpegQuality = 80
 // StatNames are the fields of a stats message, after pts. The values are
 // those of the last frame of the interval, except frames (analysed since
 // start) and analysis-us (mean cost per frame over the interval, mapping
-// included).
+// and A/V sync included). While the element is paired with an audioqc for
+// A/V sync, avsync.StatNames follow.
 var StatNames = []string{
 	"frames", "analysis-us", "luma", "dark", "freeze-diff-db", "still",
 	"block", "block-diff", "streak", "blockiness",
@@ -60,8 +62,21 @@ type element struct {
 	cs     *cstate                // C-side state: video info, current mapping
 	poster *message.Poster
 
-	mu       sync.Mutex // serialises property writes
-	settings atomic.Pointer[vd.Settings]
+	mu        sync.Mutex // serialises property writes
+	settings  atomic.Pointer[vd.Settings]
+	av        atomic.Pointer[avsync.Settings]
+	syncGroup string // under mu; read at start
+
+	// The A/V sync group membership, from start to stop (nil: no sync).
+	// Atomic: start/stop run on the state-change thread.
+	member atomic.Pointer[avsync.Member]
+
+	// The last stats message's video values and PTS, for the final
+	// A/V stats message, which the audio thread may post.
+	statsMu   sync.Mutex
+	lastVals  []float64
+	lastPTS   time.Duration
+	finalVals []float64
 
 	// Streaming thread only.
 	an         *vd.Analyzer
@@ -74,6 +89,8 @@ type element struct {
 	costSum    time.Duration
 	costFrames int
 	values     []float64
+	names      []string
+	avApplied  *avsync.Settings
 	warnedMap  bool
 	warnedBad  bool
 
@@ -81,9 +98,13 @@ type element struct {
 }
 
 func (e *element) New() glib.GoObjectSubclass {
-	n := &element{statsAt: -1, values: make([]float64, len(StatNames))}
+	nv := len(StatNames) + len(avsync.StatNames)
+	n := &element{statsAt: -1, values: make([]float64, 0, nv),
+		lastVals: make([]float64, len(StatNames)), finalVals: make([]float64, 0, nv)}
 	s := vd.DefaultSettings()
 	n.settings.Store(&s)
+	av := avsync.DefaultSettings()
+	n.av.Store(&av)
 	return n
 }
 
@@ -95,7 +116,7 @@ func (e *element) ClassInit(klass *glib.ObjectClass) {
 	caps := gst.NewCapsFromString(capsString)
 	class.AddPadTemplate(gst.NewPadTemplate("sink", gst.PadDirectionSink, gst.PadPresenceAlways, caps))
 	class.AddPadTemplate(gst.NewPadTemplate("src", gst.PadDirectionSource, gst.PadPresenceAlways, caps))
-	class.InstallProperties(paramSpecs())
+	class.InstallProperties(append(paramSpecs(), avParamSpecs()...))
 	patchClass(klass.Unsafe())
 }
 
@@ -109,7 +130,17 @@ func (e *element) Constructed(obj *glib.Object) {
 }
 
 func (e *element) SetProperty(obj *glib.Object, id uint, value *glib.Value) {
-	if id >= uint(len(props)) {
+	switch {
+	case id == propSyncGroup:
+		g, _ := value.GetString() // NULL reads as "": this pipeline
+		e.mu.Lock()
+		e.syncGroup = g
+		e.mu.Unlock()
+		return
+	case id >= avPropBase && id < propSyncGroup:
+		e.setAVProperty(avProps[id-avPropBase], value)
+		return
+	case id >= uint(len(props)):
 		return
 	}
 	p := props[id]
@@ -131,26 +162,61 @@ func (e *element) SetProperty(obj *glib.Object, id uint, value *glib.Value) {
 }
 
 func (e *element) GetProperty(obj *glib.Object, id uint) *glib.Value {
-	if id >= uint(len(props)) {
+	var x any
+	switch {
+	case id == propSyncGroup:
+		e.mu.Lock()
+		x = e.syncGroup
+		e.mu.Unlock()
+	case id >= avPropBase && id < propSyncGroup:
+		p := avProps[id-avPropBase]
+		x = p.get(e.av.Load())
+		if !p.double {
+			x = x.(float64) != 0
+		}
+	case id < uint(len(props)):
+		p := props[id]
+		x = p.get(e.settings.Load())
+		if !p.double {
+			x = x.(float64) != 0
+		}
+	default:
 		return nil
 	}
-	p := props[id]
-	s := e.settings.Load()
-	var v *glib.Value
-	var err error
-	if p.double {
-		v, err = glib.GValue(p.get(s))
-	} else {
-		v, err = glib.GValue(p.get(s) != 0)
-	}
+	v, err := glib.GValue(x)
 	if err != nil {
 		return nil
 	}
 	return v
 }
 
-// applySettings hands the analyser settings changed since the last frame.
+// setAVProperty validates and publishes an A/V sync setting; the streaming
+// thread hands it to the group before its next frame.
+func (e *element) setAVProperty(p avProp, value *glib.Value) {
+	v, ok := valueOf(prop{}, value)
+	if !ok {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := *e.av.Load()
+	p.set(&s, v)
+	if err := s.Validate(); err != nil {
+		if e.trans != nil {
+			warn(e.trans, fmt.Sprintf("videoqc: property %s=%g ignored: %v", p.name, v, err))
+		}
+		return
+	}
+	e.av.Store(&s)
+}
+
+// applySettings hands the analyser and the sync group the settings changed
+// since the last frame.
 func (e *element) applySettings() {
+	if av := e.av.Load(); av != e.avApplied {
+		e.avApplied = av
+		_ = e.member.Load().SetSettings(*av) // validated when set
+	}
 	s := e.settings.Load()
 	if s == e.applied {
 		return
@@ -217,6 +283,13 @@ func (e *element) transform(trans, buf unsafe.Pointer) {
 		return
 	}
 	e.post(evs)
+	if m := e.member.Load(); m != nil {
+		// A/V sync from the features just measured: no second pass.
+		ft := e.an.Features()
+		rt, _ := segmentTimes(trans, pts)
+		m.Video(avsync.VideoFrame{PTS: pts, RT: rt, Duration: dur,
+			Luma: ft.Luma, Diff: max(ft.Diff, 0), Bright: ft.Bright})
+	}
 	if dur > 0 {
 		e.nextPTS = pts + dur
 	} else {
@@ -266,13 +339,22 @@ func (e *element) postStats(pts time.Duration) {
 	if ft.Still {
 		still = 1
 	}
-	v := e.values
+	v := e.values[:len(StatNames)]
 	v[0] = float64(e.an.Frames())
 	v[1] = float64(e.costSum.Microseconds()) / float64(max(e.costFrames, 1))
 	v[2], v[3], v[4], v[5] = ft.Luma, ft.Dark, diffDB(ft.Diff), still
 	v[6], v[7], v[8], v[9] = ft.Block, ft.BlockDiff, ft.Streak, ft.Blockiness
 	v[10], v[11], v[12] = b1, b2, b3
-	e.poster.Stats(pts, StatNames, v)
+	e.statsMu.Lock()
+	copy(e.lastVals, v)
+	e.lastPTS = pts
+	e.statsMu.Unlock()
+	names := StatNames
+	if st := e.member.Load().Stats(); st.Paired {
+		v = st.Values(v)
+		names = e.names
+	}
+	e.poster.Stats(pts, names, v)
 	e.statsAt = pts
 	e.costSum, e.costFrames = 0, 0
 }
@@ -286,8 +368,10 @@ func diffDB(d float64) float64 {
 
 // endOfStream closes open windows before EOS travels on, and waits for
 // their snapshots, so every message of the stream precedes EOS on the bus.
+// A/V sync finishes once audio has ended too (see finalStats).
 func (e *element) endOfStream() {
 	e.post(e.an.Flush())
+	e.member.Load().EOS()
 	e.snaps.Wait()
 }
 
@@ -295,7 +379,41 @@ func (e *element) endOfStream() {
 // nothing is compared across the cut.
 func (e *element) discontinuity() {
 	e.post(e.an.Flush())
+	e.member.Load().Reset()
 	e.statsAt = -1
+}
+
+// finalStats posts the last stats message of a run, with the final A/V
+// estimate, once both streams have ended (the group calls it from the
+// thread of the second EOS, after the last av_offset edge). The video
+// values are those of the last stats message.
+func (e *element) finalStats(st avsync.Stats) {
+	e.statsMu.Lock()
+	defer e.statsMu.Unlock()
+	v := append(e.finalVals[:0], e.lastVals...)
+	v = st.Values(v)
+	e.poster.Stats(e.lastPTS, e.names, v)
+}
+
+// joinSync joins the A/V sync group the sync-group property names (by
+// default the pipeline's): audioqc in the same group feeds it audio.
+func (e *element) joinSync() {
+	e.mu.Lock()
+	sg := e.syncGroup
+	e.mu.Unlock()
+	key, ok := avsync.GroupKey(sg, topLevel(e.trans))
+	if !ok {
+		return
+	}
+	m, err := avsync.Join(key, avsync.Video, func(ev defect.Event) { e.poster.Defect(ev) })
+	if err != nil {
+		warn(e.trans, "videoqc: no A/V sync: "+err.Error())
+		return
+	}
+	e.avApplied = e.av.Load()
+	_ = m.SetSettings(*e.avApplied)
+	m.OnFinish(e.finalStats)
+	e.member.Store(m)
 }
 
 func (e *element) start() {
@@ -304,11 +422,17 @@ func (e *element) start() {
 	e.statsAt, e.nextPTS = -1, 0
 	e.costSum, e.costFrames = 0, 0
 	e.warnedMap, e.warnedBad = false, false
+	if e.names == nil {
+		e.names = append(append([]string(nil), StatNames...), avsync.StatNames...)
+	}
+	e.joinSync()
 }
 
 func (e *element) stop() {
 	if e.an.Frames() > 0 {
 		e.post(e.an.Flush())
 	}
+	// Leaving closes an open av_offset window (its end is posted here).
+	e.member.Swap(nil).Leave()
 	e.snaps.Wait()
 }
