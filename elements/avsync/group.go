@@ -240,7 +240,7 @@ func (m *Member) Video(f VideoFrame) {
 	g.ptsOff = f.PTS - f.RT
 	g.lastRT = max(g.lastRT, f.RT)
 	evs := g.evs[:0]
-	evs = g.skew.AddVideo(f.RT+max(0, f.Duration), evs)
+	evs = g.skew.AddVideo(f.RT+max(0, f.Duration), max(0, f.Duration), evs)
 	g.merge(srcSkew, evs)
 	g.corr.AddVideo(f)
 	evs = g.marker.AddVideo(f, g.evs[:0])

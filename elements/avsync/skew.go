@@ -32,6 +32,14 @@ import (
 // Positive = audio timestamps ahead of where they were relative to video =
 // audio will be presented late.
 //
+// Dating: a change is seen when the faulty buffer arrives. Faults in video
+// timestamps are dated at the video head, those in audio timestamps at the
+// audio head mapped into the video timeline (minus the baseline R): in file
+// QC the demuxer hands one stream out up to ~0.5 s of media ahead of the
+// other, and in real time the two latencies differ, so the arrival moment
+// is not the fault's media time. Which stream is at fault: the one whose
+// timestamps advanced other than by its buffers' durations in that tick.
+//
 // What it cannot detect: an offset present from the start (the baseline
 // absorbs it) or baked into the content with consistent timestamps — the
 // marker and correlation detectors measure those; and, in file QC, changes
@@ -65,6 +73,12 @@ type Skew struct {
 	margin float64
 	ready  bool
 
+	// Which stream's timestamps misbehave (for dating): the abnormal
+	// change of R each stream brought this tick (ms), and the verdict.
+	vPeriod    time.Duration // frame period, for frames without duration
+	abnA, abnV float64
+	audioFault bool
+
 	est     SkewEstimate
 	stopped bool
 }
@@ -86,6 +100,10 @@ const (
 	skewWarmup    = time.Second // queues filling at start are not the steady state
 	skewBaseTicks = 12          // 3 s of baseline
 	skewSamples   = 256         // samples kept per tick (more are thinned)
+	// faultMinMs is the abnormal timestamp advance in a tick that names a
+	// stream as the one at fault: above the rounding of container
+	// timestamps (±1 ms per buffer), below any skew worth reporting.
+	faultMinMs = 20.0
 )
 
 // NewSkew returns a timestamp-skew detector with settings s.
@@ -126,20 +144,38 @@ func (k *Skew) Finish(out []defect.Event) []defect.Event {
 func (k *Skew) Stop() { k.stopped = true }
 
 // AddVideo notes that video has reached running time end (its latest
-// buffer's PTS+duration in running time).
-func (k *Skew) AddVideo(end time.Duration, out []defect.Event) []defect.Event {
+// buffer's PTS+duration in running time) with a frame of duration dur (0:
+// unknown).
+func (k *Skew) AddVideo(end, dur time.Duration, out []defect.Event) []defect.Event {
 	if end < 0 {
 		return out
+	}
+	if k.vSeen {
+		step := end - k.vHead
+		if dur <= 0 {
+			dur = k.vPeriod
+		}
+		if step > 0 && step < time.Second {
+			k.vPeriod = step
+		}
+		if dur > 0 {
+			k.abnV -= ms(step - dur) // video ahead of its durations: R falls
+		}
 	}
 	k.vHead, k.vSeen = end, true
 	return k.sample(0, out)
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // AddAudio notes that audio has reached running time end with a buffer of
 // duration dur.
 func (k *Skew) AddAudio(end, dur time.Duration, out []defect.Event) []defect.Event {
 	if end < 0 {
 		return out
+	}
+	if k.aSeen {
+		k.abnA += ms(end - k.aHead - dur)
 	}
 	k.aHead, k.aSeen = end, true
 	return k.sample(dur, out)
@@ -185,6 +221,15 @@ func (k *Skew) sample(adur time.Duration, out []defect.Event) []defect.Event {
 		}
 		med := medianInPlace(k.samp[:min(k.ns, skewSamples)])
 		k.ns = 0
+		// The verdict sticks until a tick names the other stream: in
+		// the middle of a shift no timestamp misbehaves any more.
+		switch a, v := math.Abs(k.abnA), math.Abs(k.abnV); {
+		case a > faultMinMs && a > v:
+			k.audioFault = true
+		case v > faultMinMs && v >= a:
+			k.audioFault = false
+		}
+		k.abnA, k.abnV = 0, 0
 		out = k.tick(at, med, out)
 	}
 	return out
@@ -208,6 +253,10 @@ func (k *Skew) tick(at time.Duration, med float64, out []defect.Event) []defect.
 		k.ready = true
 	}
 	skew := med - k.r0
+	if k.audioFault {
+		// Seen at the video head, happened at the audio head.
+		at += time.Duration(k.r0 * float64(time.Millisecond))
+	}
 	k.est = SkewEstimate{At: at, SkewMs: skew, MarginMs: k.margin, Ready: true}
 	l := limits{k.lim.early + k.margin, k.lim.late + k.margin}
 	bad, thr := l.bad(skew, k.win.active())

@@ -41,7 +41,7 @@ func runSkew(a []arrival, s Settings) ([]defect.Event, *Skew) {
 	var evs []defect.Event
 	for _, x := range a {
 		if x.video {
-			evs = k.AddVideo(x.end, evs)
+			evs = k.AddVideo(x.end, x.dur, evs)
 		} else {
 			evs = k.AddAudio(x.end, x.dur, evs)
 		}
@@ -161,4 +161,42 @@ func TestSkewConstantOffsetIsBaseline(t *testing.T) {
 	if evs, _ := runSkew(skewFeed(20*time.Second, late, live), DefaultSettings()); len(evs) != 0 {
 		t.Fatalf("events %v", evs)
 	}
+}
+
+// TestSkewDatesFaultsInTheirStream: audio handed out 0.5 s of media ahead
+// of video (file QC through a demuxer's queues). A fault in the audio
+// timestamps is dated where it is in the audio, not where video was when
+// it arrived; a fault in the video timestamps where it is in the video.
+func TestSkewDatesFaultsInTheirStream(t *testing.T) {
+	lead := func(video bool, _ time.Duration) float64 {
+		if video {
+			return 0.55
+		}
+		return 0.05
+	}
+	jump := func(video bool, rt time.Duration) time.Duration {
+		if !video && rt >= 10*time.Second && rt < 14*time.Second {
+			return rt - 400*time.Millisecond
+		}
+		return rt
+	}
+	evs, _ := runSkew(skewFeed(30*time.Second, jump, lead), DefaultSettings())
+	if len(evs) != 2 || evs[0].OffsetMs > -350 {
+		t.Fatalf("audio jump: events %v", evs)
+	}
+	within(t, "audio jump start", evs[0].PTS, 10, 0.3)
+	within(t, "audio jump end", evs[1].PTS, 14, 0.3)
+
+	stall := func(video bool, rt time.Duration) time.Duration {
+		if video && rt >= 20*time.Second && rt < 22*time.Second {
+			return 20 * time.Second
+		}
+		return rt
+	}
+	evs, _ = runSkew(skewFeed(30*time.Second, stall, lead), DefaultSettings())
+	if len(evs) != 2 || evs[0].OffsetMs <= 0 {
+		t.Fatalf("video stall: events %v", evs)
+	}
+	within(t, "video stall start", evs[0].PTS, 20.2, 0.3)
+	within(t, "video stall end", evs[1].PTS, 22, 0.3)
 }
