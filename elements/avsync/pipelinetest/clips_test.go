@@ -1,0 +1,175 @@
+package pipelinetest
+
+import (
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/avwatch/avwatch/elements/avsync"
+	"github.com/avwatch/avwatch/elements/defect"
+	"github.com/avwatch/avwatch/testvideos"
+)
+
+// avTruth is a clip's av_offset truth window (nil: the clip has none).
+func avTruth(truth *testvideos.Truth, clip string) *testvideos.Event {
+	for _, e := range truth.EventsFor(clip) {
+		if e.Type == defect.AVOffset {
+			return &e
+		}
+	}
+	return nil
+}
+
+// TestClips decodes the A/V sync clips and the control clip through
+// decodebin3 → videoqc + audioqc in one pipeline (avwatch check's shape) and
+// checks what videoqc reports against the truth:
+//   - marker clips: every marker pair measured within one video frame of
+//     the truth, one av_offset window with that offset;
+//   - irregular-event clips: the final marker-free estimate within ±40 ms
+//     of the truth and confident; an alert where the offset is outside
+//     the BT.1359 acceptability limits (-200, +300), none at 0, either way
+//     at ±100 (near the limits: optional in the truth);
+//   - control: no av_offset;
+//   - drift 0 → +250 ms (not under -short: 60 s of video): every confident
+//     estimate between the truth at the start and at the end of the window
+//     it looked at (±40 ms), the alert starting when the truth crosses the
+//     +185 ms limit.
+func TestClips(t *testing.T) {
+	dir := testvideos.Dir(t)
+	truth, err := testvideos.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range truth.Clips {
+		if !strings.HasPrefix(c.Clip, "avsync_") && !c.Control {
+			continue
+		}
+		if testing.Short() && c.DurationS > 30 {
+			continue
+		}
+		n++
+		c := c
+		t.Run(c.Clip, func(t *testing.T) {
+			t.Parallel()
+			r := play(t, launch(filepath.Join(dir, c.Clip), ""))
+			if r.first < 0 || r.last == nil {
+				t.Fatalf("no frame or no A/V stats (first %v, %d stats)", r.first, len(r.stats))
+			}
+			if r.last["av-alert"] != 0 {
+				t.Error("final stats: an av_offset window is still open")
+			}
+			ws := r.windows(t)
+			tv := avTruth(truth, c.Clip)
+			switch {
+			case c.Control:
+				if len(ws) > 0 {
+					t.Errorf("control clip: av_offset reported %+v", ws)
+				}
+			case len(c.MarkersS) > 0:
+				checkMarkers(t, c, tv, r, ws)
+			case tv.OffsetEndMs != nil:
+				checkDrift(t, tv, r, ws)
+			default:
+				checkEvents(t, c, tv, r, ws)
+			}
+		})
+	}
+	if n < 3 {
+		t.Fatalf("only %d A/V clips in %s", n, dir)
+	}
+}
+
+func checkMarkers(t *testing.T, c testvideos.Clip, tv *testvideos.Event, r result, ws []window) {
+	frameMs := 1000 / c.FPS()
+	want := c.AudioOffsetMs
+	// stats-interval 0.1 s < the 2 s marker period: every pair shows.
+	seen := map[float64]float64{}
+	for _, st := range r.stats {
+		if p := st["av-marker-pairs"]; p > 0 {
+			seen[p] = st["av-marker-offset-ms"]
+		}
+	}
+	if len(seen) < len(c.MarkersS)-1 {
+		t.Errorf("%d marker pairs measured, clip has %d markers", len(seen), len(c.MarkersS))
+	}
+	for p, off := range seen {
+		t.Logf("pair %.0f: %+.1f ms (truth %+.0f)", p, off, want)
+		if math.Abs(off-want) > frameMs {
+			t.Errorf("pair %.0f: %+.1f ms, truth %+.0f: more than one frame (%.0f ms) off", p, off, want, frameMs)
+		}
+	}
+	if st := r.last; st["av-source"] != float64(avsync.SourceMarker) || math.Abs(st["av-offset-ms"]-want) > frameMs || st["av-confidence"] != 1 {
+		t.Errorf("final estimate %+.1f ms, source %v, confidence %v; want %+.0f from markers", st["av-offset-ms"], st["av-source"], st["av-confidence"], want)
+	}
+	if len(ws) != 1 {
+		t.Fatalf("want one av_offset window, got %+v", ws)
+	}
+	w := ws[0]
+	t.Logf("av_offset %.2f-%.2f s, %+.1f ms", w.start, w.end, w.startMs)
+	if math.Abs(w.startMs-want) > frameMs || w.start > c.MarkersS[0]+tv.StartToleranceS || w.end < tv.EndS-tv.EndToleranceS {
+		t.Errorf("av_offset %.2f-%.2f s %+.1f ms; truth %+.0f ms over the clip, from the first marker at %.1f s", w.start, w.end, w.startMs, want, c.MarkersS[0])
+	}
+}
+
+func checkEvents(t *testing.T, c testvideos.Clip, tv *testvideos.Event, r result, ws []window) {
+	want := tv.OffsetMs
+	st := r.last
+	t.Logf("final estimate %+.1f ms, confidence %.2f (truth %+.0f); windows %+v", st["av-offset-ms"], st["av-confidence"], want, ws)
+	if st["av-source"] != float64(avsync.SourceCorrelation) || math.Abs(st["av-offset-ms"]-want) > 40 || st["av-confidence"] < 0.5 {
+		t.Errorf("final estimate %+.1f ms, source %v, confidence %.2f; want %+.0f ±40 ms from the correlation, confident",
+			st["av-offset-ms"], st["av-source"], st["av-confidence"], want)
+	}
+	switch {
+	case tv.Decoy:
+		if len(ws) > 0 {
+			t.Errorf("in sync, yet av_offset reported: %+v", ws)
+		}
+	case tv.Optional:
+		for _, w := range ws {
+			if math.Abs(w.startMs-want) > 40 {
+				t.Errorf("av_offset %+v reports %+.1f ms, truth %+.0f", w, w.startMs, want)
+			}
+		}
+	default:
+		if len(ws) != 1 {
+			t.Fatalf("want one av_offset window, got %+v", ws)
+		}
+		w := ws[0]
+		if math.Abs(w.startMs-want) > 40 || w.start > tv.StartS+tv.StartToleranceS || w.end < tv.EndS-tv.EndToleranceS {
+			t.Errorf("av_offset %.2f-%.2f s %+.1f ms; truth %+.0f ms over %.0f-%.0f s", w.start, w.end, w.startMs, want, tv.StartS, tv.EndS)
+		}
+	}
+}
+
+func checkDrift(t *testing.T, tv *testvideos.Event, r result, ws []window) {
+	window := avsync.DefaultSettings().Correlation.Window.Seconds()
+	confident := 0
+	for i, st := range r.stats {
+		if st["av-source"] != float64(avsync.SourceCorrelation) {
+			continue
+		}
+		confident++
+		now := r.media(r.pts[i])
+		// The estimate describes some span within the last window (and
+		// the lag range beyond it): between the truths at its ends.
+		lo, hi := tv.OffsetAt(now-window-1), tv.OffsetAt(now)
+		if e := st["av-offset-ms"]; e < lo-40 || e > hi+40 {
+			t.Errorf("at %.1f s: estimate %+.1f ms outside the truth over the window (%+.0f..%+.0f)", now, e, lo, hi)
+		}
+	}
+	if confident < 20 {
+		t.Errorf("only %d confident estimates over the drift", confident)
+	}
+	// The truth crosses +185 ms (the acceptability limit) at:
+	cross := tv.StartS + (avsync.AcceptLateMs-tv.OffsetMs)/(*tv.OffsetEndMs-tv.OffsetMs)*(tv.EndS-tv.StartS)
+	if len(ws) != 1 {
+		t.Fatalf("want one av_offset window, got %+v", ws)
+	}
+	w := ws[0]
+	t.Logf("av_offset %.2f-%.2f s from %+.1f ms; truth crosses +185 ms at %.1f s; final estimate %+.1f ms", w.start, w.end, w.startMs, cross, r.last["av-offset-ms"])
+	if math.Abs(w.start-cross) > 3 || w.end < tv.EndS-tv.EndToleranceS {
+		t.Errorf("av_offset %.2f-%.2f s, want a start within 3 s of %.1f s, to the end", w.start, w.end, cross)
+	}
+}
