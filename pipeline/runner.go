@@ -169,9 +169,10 @@ type stream struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu    sync.Mutex
-	props map[string]string
-	inst  *C.avw_inst // current pipeline, guarded by mu for SetProperties
+	mu     sync.Mutex
+	props  map[string]string
+	absent map[string]bool // analysers the current pipeline lacks (no such stream)
+	inst   *C.avw_inst     // current pipeline, guarded by mu for SetProperties
 
 	// Owned by the run goroutine.
 	media    *launch.Media
@@ -213,7 +214,19 @@ func (r *stream) SetProperties(props map[string]string) error {
 	if r.inst == nil {
 		return nil
 	}
-	return errors.Join(setProps(r.inst.pipeline, props, false)...)
+	return errors.Join(setProps(r.inst.pipeline, r.present(props), false)...)
+}
+
+// present drops the properties of analysers the running pipeline does not
+// have because its source lacks that stream; callers hold mu.
+func (r *stream) present(props map[string]string) map[string]string {
+	out := make(map[string]string, len(props))
+	for k, v := range props {
+		if el, _, _ := strings.Cut(k, "."); !r.absent[el] {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // emit delivers an event; it gives up only when the stream is stopping.
@@ -517,7 +530,14 @@ func (r *stream) attempt(ctx context.Context) outcome {
 	in := C.avw_inst_new(p)
 	started := time.Now()
 	r.mu.Lock()
-	propErrs := setProps(p, r.props, false)
+	// A generated pipeline has no videoqc for an audio-only source (and no
+	// audioqc for a silent one): settings for it wait, unapplied.
+	r.absent = map[string]bool{}
+	if r.src != nil {
+		r.absent["videoqc"] = plan.Video == ""
+		r.absent["audioqc"] = plan.Audio == ""
+	}
+	propErrs := setProps(p, r.present(r.props), false)
 	r.inst = in
 	r.mu.Unlock()
 	for _, e := range propErrs { // not under mu: the reader may be in SetProperties

@@ -105,6 +105,26 @@ func TestSetPropertiesLive(t *testing.T) {
 	}
 }
 
+// TestPropertiesOfAbsentAnalyser: settings for videoqc on an audio-only
+// source (the agent sends both) are kept, not applied, and not an error.
+func TestPropertiesOfAbsentAnalyser(t *testing.T) {
+	props := map[string]string{"videoqc.black-min-duration": "1", "audioqc.silence-threshold-db": "-50"}
+	s, err := StartWith(context.Background(), event.Spec{Name: "a", Source: "test://?video=0", Sync: true, Properties: props}, Options{StatsInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	ev := waitFor(t, s, "playing", 10*time.Second, func(e event.Event) bool {
+		return e.Kind == event.KindWarning || e.Kind == event.KindState && e.State == event.Playing
+	})
+	if ev.Kind == event.KindWarning {
+		t.Errorf("warning: %s", ev.Message)
+	}
+	if err := s.SetProperties(map[string]string{"videoqc.black-min-duration": "3"}); err != nil {
+		t.Errorf("SetProperties: %v", err)
+	}
+}
+
 // TestStopWhilePlaying stops live streams mid-run, several at once, and
 // counts what is left.
 func TestStopWhilePlaying(t *testing.T) {
