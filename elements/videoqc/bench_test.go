@@ -11,6 +11,8 @@ import (
 	"github.com/go-gst/go-gst/gst"
 	"github.com/go-gst/go-gst/gst/app"
 
+	"github.com/avwatch/avwatch/elements/avsync"
+	"github.com/avwatch/avwatch/elements/defect"
 	vd "github.com/avwatch/avwatch/elements/videodetect"
 	"github.com/avwatch/avwatch/testvideos"
 )
@@ -65,8 +67,28 @@ func decodedFrames(b *testing.B, w, h, n int) []*vd.Frame {
 // real decoded frames in display order, reporting CPU time per frame
 // (cpu-ns/op) beside wall time: on a shared machine the wall clock also
 // counts waiting for a core.
-func benchDecoded(b *testing.B, w, h int) {
+func benchDecoded(b *testing.B, w, h int) { benchDecodedAV(b, w, h, false) }
+
+// benchDecodedAV is benchDecoded, with av adding what the element does for
+// A/V sync per frame: the running time and a push of the frame's features
+// (from the analysis, no second pass) into a sync group that has an audio
+// member (fed no audio here: avsync's own benchmarks cost the audio side).
+func benchDecodedAV(b *testing.B, w, h int, av bool) {
 	frames := decodedFrames(b, w, h, 24)
+	var m *avsync.Member
+	if av {
+		var err error
+		key := fmt.Sprintf("bench-%p", b)
+		if m, err = avsync.Join(key, avsync.Video, func(defect.Event) {}); err != nil {
+			b.Fatal(err)
+		}
+		defer m.Leave()
+		am, err := avsync.Join(key, avsync.Audio, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer am.Leave()
+	}
 	a := vd.NewAnalyzer(vd.DefaultSettings())
 	a.Analyze(frames[0])
 	b.ReportAllocs()
@@ -86,12 +108,20 @@ func benchDecoded(b *testing.B, w, h int) {
 		if _, err := a.Analyze(f); err != nil {
 			b.Fatal(err)
 		}
+		if m != nil {
+			ft := a.Features()
+			m.Video(avsync.VideoFrame{PTS: f.PTS, RT: f.PTS, Duration: frameDur, Luma: ft.Luma, Diff: max(ft.Diff, 0), Bright: ft.Bright})
+		}
 	}
 	b.ReportMetric(float64(threadCPU()-c0)/float64(b.N), "cpu-ns/op")
 }
 
 func BenchmarkDecoded1080p(b *testing.B) { benchDecoded(b, 1920, 1080) }
 func BenchmarkDecoded2160p(b *testing.B) { benchDecoded(b, 3840, 2160) }
+
+// BenchmarkDecoded1080pAV is the 1080p benchmark with the A/V sync push:
+// the difference is A/V sync's per-frame cost on the video thread.
+func BenchmarkDecoded1080pAV(b *testing.B) { benchDecodedAV(b, 1920, 1080, true) }
 
 // threadCPU is the calling OS thread's CPU time (Linux RUSAGE_THREAD).
 func threadCPU() time.Duration {
