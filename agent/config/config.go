@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/avwatch/avwatch/elements/audiodetect"
+	"github.com/avwatch/avwatch/elements/avsync"
 	"github.com/avwatch/avwatch/elements/videodetect"
 	"github.com/avwatch/avwatch/pipeline/event"
 	"github.com/avwatch/avwatch/pipeline/launch"
@@ -105,6 +106,10 @@ type Stream struct {
 	Restart      string               `yaml:"restart"`
 	Video        videodetect.Settings `yaml:"video"`
 	Audio        audiodetect.Settings `yaml:"audio"`
+	// AVSync is a section of its own rather than part of video: the
+	// offset is a relation of the two streams. videoqc measures it (its
+	// av-* properties), fed audio by the audioqc of the same pipeline.
+	AVSync avsync.Settings `yaml:"av_sync"`
 
 	// Line is where the stream starts in the file.
 	Line int  `yaml:"-"`
@@ -156,6 +161,7 @@ func DefaultStream() Stream {
 		Restart:      RestartOnFailure,
 		Video:        videodetect.DefaultSettings(),
 		Audio:        audiodetect.DefaultSettings(),
+		AVSync:       avsync.DefaultSettings(),
 	}
 }
 
@@ -292,7 +298,8 @@ func (s Stream) Path() string {
 // Spec is what the pipeline package needs to start the stream. Detector
 // settings become element properties: "videoqc.<prop>" and "audioqc.<prop>"
 // (each analyser's own stats_interval included; the agent publishes the
-// latest stats every Config.StatsInterval).
+// latest stats every Config.StatsInterval). The av_sync settings are
+// videoqc's av-* properties: videoqc owns A/V sync.
 func (s Stream) Spec() event.Spec {
 	// A user's own pipeline (without placeholders) holds only the analysers
 	// it names; properties for an absent one would be an error.
@@ -300,6 +307,9 @@ func (s Stream) Spec() event.Spec {
 	props := map[string]string{}
 	if !own || strings.Contains(s.Pipeline, "videoqc") {
 		for k, v := range s.Video.Props() {
+			props["videoqc."+k] = v
+		}
+		for k, v := range s.AVSync.Props() {
 			props["videoqc."+k] = v
 		}
 	}

@@ -169,6 +169,14 @@ func TestBadConfigs(t *testing.T) {
 			`config line 6: a second YAML document (---) follows; keep the whole config in one document`},
 		{"alias", "device: &d box\nlog_level: *d\n" + base,
 			`config line 2: log_level: YAML aliases (*name) are not supported; write the value out`},
+		{"unknown av_sync key", base + "    av_sync:\n      latems: 200\n",
+			`config line 7: stream "lobby": av_sync.latems: unknown key; did you mean "late_ms"?`},
+		{"av_sync limit out of range", base + "    av_sync:\n      late_ms: 0\n",
+			`config line 7: stream "lobby": av_sync.late_ms: must be in (0,1000] (got 0)`},
+		{"av_sync limit beyond the search range", base + "    av_sync:\n      late_ms: 1200\n",
+			`config line 7: stream "lobby": av_sync.late_ms: must be in (0,1000] (got 1200)`},
+		{"av_sync window too short", base + "    av_sync:\n      correlation:\n        window: 1s\n",
+			`config line 8: stream "lobby": av_sync.correlation.window: must be in [4s,30s] (got 1s)`},
 		{"unknown key far from any", "x: 1\n" + base,
 			`config line 1: x: unknown key; known keys here: device, http, log_level, mqtt, outbox, stats_interval, streams`},
 	}
@@ -213,6 +221,29 @@ func TestCheckWithValidator(t *testing.T) {
 	// A user pipeline gets properties only for the analysers it contains.
 	if len(specs[1].Properties) != 0 {
 		t.Fatalf("properties for absent elements: %v", specs[1].Properties)
+	}
+}
+
+// The av_sync section becomes videoqc's av-* properties, defaults included,
+// and only where the pipeline has a videoqc.
+func TestAVSyncSection(t *testing.T) {
+	cfg := base + "    av_sync:\n      late_ms: 150\n      correlation:\n        enabled: false\n" +
+		"  - name: radio\n    pipeline: audiotestsrc ! audioqc ! fakesink\n"
+	c, err := parse([]byte(cfg), "", env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := c.Streams[0].Spec().Properties
+	for k, want := range map[string]string{"videoqc.av-late-ms": "150", "videoqc.av-correlation": "false",
+		"videoqc.av-early-ms": "90", "videoqc.av-max-offset-ms": "1000", "videoqc.av-marker-tone-hz": "1000"} {
+		if p[k] != want {
+			t.Errorf("%s = %q, want %q", k, p[k], want)
+		}
+	}
+	for k := range c.Streams[1].Spec().Properties {
+		if strings.HasPrefix(k, "videoqc.") {
+			t.Errorf("audio-only pipeline gets %s", k)
+		}
 	}
 }
 

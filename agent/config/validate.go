@@ -182,6 +182,9 @@ func (c *Config) validateStreams() error {
 		if err := s.Audio.Validate(); err != nil {
 			return c.settingsErr(sp.key("audio"), err)
 		}
+		if err := s.AVSync.Validate(); err != nil {
+			return c.settingsErr(sp.key("av_sync"), err)
+		}
 	}
 	return nil
 }
