@@ -495,7 +495,12 @@ type Stats struct {
 	Alert bool
 	// Paired is true when the group has both a video and an audio
 	// element (a video-only stream has no A/V sync to report).
-	Paired      bool
+	Paired bool
+	// AgeS is how far back (media seconds before the latest video frame)
+	// lies the moment the estimate describes: the last marker pair, or
+	// the middle of the correlation window. A drifting offset is right
+	// there, not now.
+	AgeS        float64
 	Marker      MarkerEstimate
 	Correlation Estimate
 	Skew        SkewEstimate
@@ -508,7 +513,7 @@ var StatNames = []string{
 	"av-offset-ms", "av-confidence", "av-source", "av-signal", "av-alert",
 	"av-marker-offset-ms", "av-marker-pairs",
 	"av-corr-offset-ms", "av-corr-confidence",
-	"av-ts-skew-ms",
+	"av-ts-skew-ms", "av-age-s",
 }
 
 // Values appends the StatNames values to dst (no allocation when dst has
@@ -523,7 +528,7 @@ func (s Stats) Values(dst []float64) []float64 {
 	return append(dst, s.OffsetMs, s.Confidence, float64(s.Source), b(s.Signal), b(s.Alert),
 		s.Marker.OffsetMs, float64(s.Marker.Pairs),
 		s.Correlation.OffsetMs, s.Correlation.Confidence,
-		s.Skew.SkewMs)
+		s.Skew.SkewMs, s.AgeS)
 }
 
 // Stats returns the current estimates.
@@ -545,8 +550,10 @@ func (m *Member) Stats() Stats {
 	switch {
 	case st.Marker.Present:
 		st.OffsetMs, st.Confidence, st.Source, st.Signal = st.Marker.OffsetMs, 1, SourceMarker, true
+		st.AgeS = max(0, g.lastRT-st.Marker.At).Seconds()
 	case c.Valid && c.Signal && c.Confidence >= g.s.Correlation.MinConfidence:
 		st.OffsetMs, st.Confidence, st.Source, st.Signal = c.OffsetMs, c.Confidence, SourceCorrelation, true
+		st.AgeS = max(0, g.lastRT-c.At).Seconds()
 	default:
 		st.Signal = c.Valid && c.Signal
 		st.Confidence = c.Confidence

@@ -197,6 +197,11 @@ func TestGroupOnFinish(t *testing.T) {
 	if !st.Paired || st.Source != SourceCorrelation || math.Abs(st.OffsetMs+250) > 40 || st.Confidence < 0.5 {
 		t.Fatalf("final stats %+v", st)
 	}
+	// The estimate describes the middle of its window: half a window
+	// (or of its recent half) before the end.
+	if w := DefaultSettings().Correlation.Window.Seconds(); st.AgeS < w/4-1 || st.AgeS > w/2+1 {
+		t.Fatalf("final estimate is %.1f s old, want the middle of a %.0f s window or of its recent half", st.AgeS, w)
+	}
 	if evs := r.edges(); edgesAtFinish != len(evs) || len(evs) == 0 || evs[len(evs)-1].Edge != defect.End {
 		t.Fatalf("hook ran before the last edge: %d of %v", edgesAtFinish, evs)
 	}
