@@ -255,8 +255,15 @@ func printAV(w io.Writer, out Output, truth *testvideos.Truth, clips []testvideo
 		}
 		est, conf, errMs := "-", "-", "-"
 		if v, ok := res.Stats["av-offset-ms"]; ok {
+			// The estimate describes a moment av-age-s before the last
+			// frame (a marker pair, the middle of a correlation window):
+			// a drifting truth is compared there.
+			at := tv.EndS
+			if age, ok := res.Stats["av-age-s"]; ok && c.DurationS > 0 {
+				at = c.DurationS - age
+			}
 			est = fmt.Sprintf("%+.1f", v)
-			errMs = fmt.Sprintf("%+.1f", v-tv.OffsetAt(tv.EndS))
+			errMs = fmt.Sprintf("%+.1f", v-tv.OffsetAt(at))
 		}
 		if v, ok := res.Stats["av-confidence"]; ok {
 			conf = fmt.Sprintf("%.2f", v)
@@ -273,7 +280,7 @@ func printAV(w io.Writer, out Output, truth *testvideos.Truth, clips []testvideo
 		fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "(estimate and confidence are the checker's last stats av-offset-ms / av-confidence, when its report carries stats; the error is against the offset at the end of the clip)")
+	fmt.Fprintln(w, "(estimate and confidence are the checker's last stats av-offset-ms / av-confidence, when its report carries stats; the error is against the true offset av-age-s before the end of the clip, the moment the estimate describes, else at the end)")
 }
 
 func offsetStr(v *float64) string {

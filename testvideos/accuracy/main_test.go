@@ -22,8 +22,11 @@ black.ts)
   echo '{"source":"'"$3"'","duration_s":20,"defects":[{"type":"black","start_s":5.0,"end_s":8.04,"duration_s":3.04,"value":16,"threshold":32},{"type":"black","start_s":11,"end_s":12,"duration_s":1,"value":30,"threshold":32}]}'
   exit 1;;
 sync.ts)
-  echo '{"source":"'"$3"'","duration_s":12,"defects":[{"type":"av_offset","start_s":3,"end_s":12,"duration_s":9,"value":0,"threshold":0,"offset_ms":310}],"stats":{"av-offset-ms":305,"av-confidence":0.93}}'
+  echo '{"source":"'"$3"'","duration_s":12,"defects":[{"type":"av_offset","start_s":3,"end_s":12,"duration_s":9,"value":0,"threshold":0,"offset_ms":310}],"stats":{"av-offset-ms":305,"av-confidence":0.93,"av-age-s":2}}'
   exit 1;;
+drift.ts)
+  echo '{"source":"'"$3"'","duration_s":10,"defects":[],"stats":{"av-offset-ms":80,"av-confidence":0.6,"av-age-s":2}}'
+  exit 0;;
 control.mp4)
   echo '{"source":"'"$3"'","duration_s":20,"defects":[{"type":"loudness","start_s":1,"end_s":4,"duration_s":3,"value":-17,"threshold":-18}]}'
   exit 1;;
@@ -34,6 +37,8 @@ esac
 exit 3
 `
 
+var driftEnd = 100.0
+
 func setup(t *testing.T) (dir, bin string) {
 	t.Helper()
 	dir = t.TempDir()
@@ -41,13 +46,14 @@ func setup(t *testing.T) (dir, bin string) {
 	tr := testvideos.Truth{
 		Generator: "test",
 		Clips: []testvideos.Clip{
-			{Clip: "black.ts"}, {Clip: "sync.ts"}, {Clip: "control.mp4", Control: true}, {Clip: "broken.ts"},
+			{Clip: "black.ts"}, {Clip: "sync.ts"}, {Clip: "control.mp4", Control: true}, {Clip: "broken.ts"}, {Clip: "drift.ts", DurationS: 10},
 		},
 		Events: []testvideos.Event{
 			{Clip: "black.ts", Type: "black", StartS: 5, EndS: 8},
 			decoy,
 			{Clip: "sync.ts", Type: "av_offset", StartS: 0, EndS: 12, OffsetMs: 300, StartToleranceS: 5},
 			{Clip: "broken.ts", Type: "freeze", StartS: 4, EndS: 7, Note: "frozen"},
+			{Clip: "drift.ts", Type: "av_offset", StartS: 0, EndS: 10, OffsetMs: 0, OffsetEndMs: &driftEnd, Optional: true},
 		},
 	}
 	b, _ := json.Marshal(tr)
@@ -84,6 +90,21 @@ func TestTextReport(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+	// A drifting offset is compared where the estimate is from: 80 ms,
+	// 2 s before the end of 0 → 100 ms over 10 s, is exact.
+	rows := 0
+	for _, l := range strings.Split(s, "\n") {
+		if !strings.HasPrefix(l, "drift.ts") { // the A/V table's row
+			continue
+		}
+		rows++
+		if !strings.Contains(l, "+80.0") || !strings.HasSuffix(strings.TrimSpace(l), "+0.0") {
+			t.Errorf("drift row: %q, want estimate +80.0 and error +0.0", l)
+		}
+	}
+	if rows != 1 {
+		t.Errorf("%d A/V rows for drift.ts", rows)
 	}
 }
 
