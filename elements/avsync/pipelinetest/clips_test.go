@@ -1,6 +1,7 @@
 package pipelinetest
 
 import (
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -172,5 +173,43 @@ func checkDrift(t *testing.T, tv *testvideos.Event, r result, ws []window) {
 	t.Logf("av_offset %.2f-%.2f s from %+.1f ms; truth crosses +185 ms at %.1f s; final estimate %+.1f ms", w.start, w.end, w.startMs, cross, r.last["av-offset-ms"])
 	if math.Abs(w.start-cross) > 3 || w.end < tv.EndS-tv.EndToleranceS {
 		t.Errorf("av_offset %.2f-%.2f s, want a start within 3 s of %.1f s, to the end", w.start, w.end, cross)
+	}
+}
+
+// TestLive plays a clip in real time, the agent's shape (a queue before
+// each analyser, clock-synchronised sinks): the marker-free estimate and
+// the alert are the same as in file QC, and the timestamp-skew detector,
+// whose baseline is the steady difference of the two branches' latencies
+// here, raises nothing. Not under -short: it takes the clip's duration.
+func TestLive(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: real time")
+	}
+	t.Parallel()
+	dir := testvideos.Dir(t)
+	const clip = "avsync_events_m200.ts"
+	truth, err := testvideos.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tv := avTruth(truth, clip)
+	line := fmt.Sprintf("filesrc location=%q ! decodebin3 name=d "+
+		"d.video_0 ! queue ! videoqc name=vqc stats-interval=0.1 snapshot=false ! fakesink sync=true async=false "+
+		"d.audio_0 ! queue ! audioconvert ! audioqc name=aqc ! fakesink sync=true async=false", filepath.Join(dir, clip))
+	r := play(t, line)
+	ws := r.windows(t)
+	skew := 0.0
+	for _, st := range r.stats {
+		skew = max(skew, math.Abs(st["av-ts-skew-ms"]))
+	}
+	t.Logf("final estimate %+.1f ms, confidence %.2f; windows %+v; largest timestamp skew %.0f ms", r.last["av-offset-ms"], r.last["av-confidence"], ws, skew)
+	if math.Abs(r.last["av-offset-ms"]-tv.OffsetMs) > 40 || r.last["av-confidence"] < 0.5 {
+		t.Errorf("final estimate %+.1f ms, confidence %.2f; truth %+.0f", r.last["av-offset-ms"], r.last["av-confidence"], tv.OffsetMs)
+	}
+	if len(ws) != 1 || math.Abs(ws[0].startMs-tv.OffsetMs) > 40 {
+		t.Errorf("want one av_offset window at %+.0f ms, got %+v", tv.OffsetMs, ws)
+	}
+	if skew > avsync.AcceptEarlyMs {
+		t.Errorf("timestamp skew reached %.0f ms in a clean real-time run", skew)
 	}
 }
