@@ -170,7 +170,9 @@ func checkDrift(t *testing.T, tv *testvideos.Event, r result, ws []window) {
 		t.Fatalf("want one av_offset window, got %+v", ws)
 	}
 	w := ws[0]
-	t.Logf("av_offset %.2f-%.2f s from %+.1f ms; truth crosses +185 ms at %.1f s; final estimate %+.1f ms", w.start, w.end, w.startMs, cross, r.last["av-offset-ms"])
+	fin := r.media(r.pts[len(r.pts)-1]) - r.last["av-age-s"]
+	t.Logf("av_offset %.2f-%.2f s from %+.1f ms; truth crosses +185 ms at %.1f s; final estimate %+.1f ms for %.1f s (truth there %+.1f)",
+		w.start, w.end, w.startMs, cross, r.last["av-offset-ms"], fin, tv.OffsetAt(fin))
 	if math.Abs(w.start-cross) > 3 || w.end < tv.EndS-tv.EndToleranceS {
 		t.Errorf("av_offset %.2f-%.2f s, want a start within 3 s of %.1f s, to the end", w.start, w.end, cross)
 	}
