@@ -348,6 +348,69 @@ GstMessage *avw_inst_pop(avw_inst *in, gint64 timeout_ns) {
 		GST_MESSAGE_STATE_CHANGED | GST_MESSAGE_STREAM_COLLECTION);
 }
 
+/* ---- probes ---- */
+
+struct avw_probe {
+	gint refs;
+	GMutex lock;
+	GString *streams;
+	int no_more;
+};
+
+void avw_probe_unref(avw_probe *p) {
+	if (!g_atomic_int_dec_and_test(&p->refs)) return;
+	g_mutex_clear(&p->lock);
+	g_string_free(p->streams, TRUE);
+	g_free(p);
+}
+
+static void probe_unref_closure(gpointer data, GClosure *c) { avw_probe_unref(data); }
+
+static void probe_pad_added(GstElement *e, GstPad *pad, gpointer data) {
+	avw_probe *p = data;
+	GstCaps *caps = gst_pad_get_current_caps(pad);
+	if (caps == NULL) caps = gst_pad_query_caps(pad, NULL);
+	gchar *cs = caps ? gst_caps_to_string(caps) : g_strdup("");
+	const char *kind = "other";
+	if (g_str_has_prefix(cs, "video/") || g_str_has_prefix(cs, "image/")) kind = "video";
+	else if (g_str_has_prefix(cs, "audio/")) kind = "audio";
+	g_mutex_lock(&p->lock);
+	g_string_append_printf(p->streams, "%s|%s\n", kind, cs);
+	g_mutex_unlock(&p->lock);
+	g_free(cs);
+	if (caps) gst_caps_unref(caps);
+}
+
+static void probe_no_more_pads(GstElement *e, gpointer data) {
+	avw_probe *p = data;
+	g_mutex_lock(&p->lock);
+	p->no_more = 1;
+	g_mutex_unlock(&p->lock);
+}
+
+// avw_probe_attach records the pads the element called name exposes. The
+// probe lives until the caller and the element have both let go of it.
+avw_probe *avw_probe_attach(GstElement *pipeline, const char *name) {
+	GstElement *e = gst_bin_get_by_name(GST_BIN(pipeline), name);
+	if (e == NULL) return NULL;
+	avw_probe *p = g_new0(avw_probe, 1);
+	g_mutex_init(&p->lock);
+	p->streams = g_string_new(NULL);
+	p->refs = 3;
+	g_signal_connect_data(e, "pad-added", G_CALLBACK(probe_pad_added), p, probe_unref_closure, 0);
+	g_signal_connect_data(e, "no-more-pads", G_CALLBACK(probe_no_more_pads), p, probe_unref_closure, 0);
+	gst_object_unref(e);
+	return p;
+}
+
+char *avw_probe_streams(avw_probe *p, int *no_more) {
+	g_mutex_lock(&p->lock);
+	char *s = g_strdup(p->streams->str);
+	*no_more = p->no_more;
+	g_mutex_unlock(&p->lock);
+	return s;
+}
+
 /* ---- messages ---- */
 
 void avw_msg_read(GstMessage *m, avw_msg *out) {

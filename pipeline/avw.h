@@ -60,6 +60,12 @@ gint64 avw_inst_duration(avw_inst *in);
 char *avw_inst_video_decoder(avw_inst *in);
 GstMessage *avw_inst_pop(avw_inst *in, gint64 timeout_ns);
 
+// Probes: the streams an element exposes (pad-added), until no-more-pads.
+typedef struct avw_probe avw_probe;
+avw_probe *avw_probe_attach(GstElement *pipeline, const char *name);
+char *avw_probe_streams(avw_probe *p, int *no_more); // "kind|caps\n" per pad
+void avw_probe_unref(avw_probe *p);
+
 // Messages.
 typedef struct {
 	int type;        // GstMessageType

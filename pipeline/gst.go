@@ -16,6 +16,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/go-gst/go-gst/gst"
@@ -207,6 +209,38 @@ func unrefPipeline(p *C.GstElement) {
 	in := C.avw_inst_new(p)
 	C.avw_inst_free(in)
 }
+
+// teardownTimeout bounds the wait for a pipeline to reach NULL.
+var teardownTimeout = 5 * time.Second
+
+// abandoned counts pipelines whose NULL transition never returned.
+var abandoned atomic.Int64
+
+// freeInst takes a pipeline to NULL and frees it, but waits at most
+// teardownTimeout: GStreamer 1.22 can deadlock in the NULL transition (seen
+// with decodebin3's multiqueue on a damaged file), and a stream must never
+// hang on it. An abandoned pipeline keeps its threads and memory; it is
+// counted (AbandonedPipelines) and the caller reports it.
+func freeInst(in *C.avw_inst) bool {
+	done := make(chan struct{})
+	go func() {
+		C.avw_inst_free(in)
+		close(done)
+	}()
+	t := time.NewTimer(teardownTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		abandoned.Add(1)
+		return false
+	}
+}
+
+// AbandonedPipelines is the number of pipelines that did not stop within
+// the teardown timeout (a GStreamer deadlock) and were left behind.
+func AbandonedPipelines() int { return int(abandoned.Load()) }
 
 // splitKey splits "element.prop".
 func splitKey(key string) (string, string, error) {

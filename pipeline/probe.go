@@ -11,76 +11,110 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
+	"github.com/avwatch/avwatch/pipeline/integrity"
 	"github.com/avwatch/avwatch/pipeline/launch"
 )
 
-// probeCaps stop the probe's decodebin3 at elementary streams, before any
-// decoder (a hardware one included) is opened. Not ANY: that matches the
-// container itself (udpsrc already says video/mpegts) and nothing is
-// demuxed. A format missing here is merely decoded during the probe.
-const probeCaps = "video/x-raw(ANY); audio/x-raw(ANY); video/x-h264; video/x-h265; video/x-av1; video/x-vp9; video/x-vp8; " +
-	"video/mpeg, systemstream=(boolean)false; image/jpeg; audio/mpeg; audio/x-ac3; audio/x-eac3; audio/x-opus; audio/x-vorbis; " +
-	"audio/x-flac; audio/x-alaw; audio/x-mulaw; text/x-raw(ANY); subpicture/x-dvb; subpicture/x-dvd; subpicture/x-pgs; " +
-	"application/x-teletext; meta/x-klv; application/x-rtp"
+// fileProbeTimeout: a healthy file shows its streams in milliseconds. The
+// wait only runs out when parsebin dropped the demuxer's error (it filters
+// errors posted while it plugs an element, and qtdemux's "no playable
+// streams" for an MP4 without its index races into that window).
+const fileProbeTimeout = 3 * time.Second
 
-const fileProbeTimeout = 5 * time.Second
+// settle is how long to wait for more streams after the first when the
+// element never says no-more-pads (a stream listed but damaged).
+func settle(src launch.Source) time.Duration {
+	if src.Live() {
+		return time.Second
+	}
+	return 300 * time.Millisecond
+}
 
 // probeMedia learns which streams a source carries: it runs the source into
-// a decodebin3 that decodes nothing (see probeCaps) until decodebin3 posts its
-// stream collection. The generated pipeline then has exactly one branch per
-// stream (a branch without a stream would never preroll) and can name the
-// video decoder. tick runs between bus polls (the stall watchdog).
+// a parsebin (or, for RTSP, rtspsrc alone, whose pads carry the SDP's
+// encoding names) and records the pads it exposes until no-more-pads. The
+// generated pipeline then has exactly one branch per stream (a branch
+// without a stream would never end) and can name the video decoder. Nothing
+// is decoded. (decodebin3 stopping before its decoders was used first; its
+// multiqueue deadlocks in the NULL transition now and then on damaged
+// files.) tick runs between bus polls (the stall watchdog).
 func probeMedia(ctx context.Context, src launch.Source, timeout, poll time.Duration, tick func()) (launch.Media, error) {
-	frag, err := launch.SourceFragment(launch.Input{Source: src})
-	if err != nil {
-		return launch.Media{}, err
+	if src.Kind == launch.File {
+		// No index, nothing to probe (and parsebin may lose qtdemux's
+		// error about it, see fileProbeTimeout).
+		if err := integrity.Playable(src.Path); err != nil {
+			return launch.Media{}, err
+		}
 	}
-	p, err := parse(frag + " ! decodebin3 name=" + launch.DecodeName + " caps=" + launch.Quote(probeCaps))
+	var desc string
+	if src.Kind == launch.RTSP {
+		desc = fmt.Sprintf("rtspsrc location=%s latency=200 name=probe", launch.Quote(src.URI))
+	} else {
+		frag, err := launch.SourceFragment(launch.Input{Source: src})
+		if err != nil {
+			return launch.Media{}, err
+		}
+		desc = frag + " ! parsebin name=probe"
+	}
+	p, err := parse(desc)
 	if err != nil {
 		return launch.Media{}, fmt.Errorf("probing %s: %v", src.URI, err)
 	}
+	cname := C.CString("probe")
+	pr := C.avw_probe_attach(p, cname)
+	C.free(unsafe.Pointer(cname))
 	in := C.avw_inst_new(p)
-	defer C.avw_inst_free(in)
-	// PAUSED is enough for a file (the collection comes while prerolling);
-	// a live source only produces data in PLAYING. A failure's reason is
-	// on the bus, read below.
+	defer freeInst(in)
+	defer C.avw_probe_unref(pr)
+	// PAUSED is enough for a file; a live source only produces data in
+	// PLAYING. A failure's reason is on the bus, read below.
 	if C.avw_inst_set_state(in, C.GST_STATE_PAUSED) == C.GST_STATE_CHANGE_NO_PREROLL {
 		C.avw_inst_set_state(in, C.GST_STATE_PLAYING)
 	}
 	if src.Kind == launch.File && timeout > fileProbeTimeout {
-		// A file's streams are known as soon as its header is read. Waiting
-		// longer only matters when GStreamer lost the demuxer's error
-		// (parsebin drops errors posted while it plugs an element).
 		timeout = fileProbeTimeout
 	}
 	deadline := time.Now().Add(timeout)
-	// A file's demuxer lists every stream at once. A live source may not:
-	// rtspsrc adds one pad per media, and decodebin3 posts a collection per
-	// input, so collections are merged for a short while.
-	const settle = time.Second
-	var seen *launch.Media
-	var settleEnd time.Time
-	var found string
+	var firstSeen time.Time
+	streams := func() (launch.Media, bool, string) {
+		var noMore C.int
+		cs := C.avw_probe_streams(pr, &noMore)
+		s := C.GoString(cs)
+		C.free(unsafe.Pointer(cs))
+		m, _ := mediaFromStreams(s)
+		return m, noMore != 0, s
+	}
+	result := func(m launch.Media, all string, fail error) (launch.Media, error) {
+		if m.Video || m.Audio {
+			return m, nil
+		}
+		if f := streamKinds(all); f != "" {
+			return launch.Media{}, fmt.Errorf("%s: no audio or video stream (found %s)", src.URI, f)
+		}
+		return launch.Media{}, fail
+	}
 	for {
 		if ctx.Err() != nil {
 			return launch.Media{}, ctx.Err()
 		}
-		now := time.Now()
-		if seen != nil && (!src.Live() || now.After(settleEnd)) {
-			return *seen, nil
+		if m, done, all := streams(); done {
+			return result(m, all, fmt.Errorf("%s: no streams", src.URI))
+		} else if m.Video || m.Audio {
+			if firstSeen.IsZero() {
+				firstSeen = time.Now()
+			} else if time.Since(firstSeen) >= settle(src) {
+				return m, nil
+			}
 		}
-		if now.After(deadline) {
-			if seen != nil {
-				return *seen, nil
-			}
-			if found != "" {
-				return launch.Media{}, fmt.Errorf("%s: no audio or video stream (found %s)", src.URI, found)
-			}
+		if time.Now().After(deadline) {
+			m, _, all := streams()
+			fail := fmt.Errorf("%s: no audio or video arrived within %s", src.URI, timeout)
 			if src.Kind == launch.File {
-				return launch.Media{}, fmt.Errorf("%s: no audio or video stream found within %s: the file is damaged or not a media file", src.URI, timeout)
+				fail = fmt.Errorf("%s: no audio or video stream found within %s: the file is damaged or not a media file", src.URI, timeout)
 			}
-			return launch.Media{}, fmt.Errorf("%s: no audio or video arrived within %s", src.URI, timeout)
+			return result(m, all, fail)
 		}
 		m := C.avw_inst_pop(in, C.gint64(poll))
 		if tick != nil {
@@ -92,47 +126,18 @@ func probeMedia(ctx context.Context, src launch.Source, timeout, poll time.Durat
 		var info C.avw_msg
 		C.avw_msg_read(m, &info)
 		typ := info._type
-		text, debug, streams := C.GoString(info.text), C.GoString(info.debug), C.GoString(info.streams)
-		srcName := C.GoString(info.src)
+		text, debug, srcName := C.GoString(info.text), C.GoString(info.debug), C.GoString(info.src)
 		C.avw_msg_clear(&info)
 		C.avw_msg_unref(m)
 		switch typ {
 		case C.GST_MESSAGE_ERROR:
-			if seen != nil { // e.g. not-linked after the collection: we know enough
-				return *seen, nil
-			}
-			return launch.Media{}, fmt.Errorf("%s: %s", src.URI, errorText(srcName, text, debug))
+			// After the pads are out, unlinked ones end in not-linked: what
+			// was exposed is the answer.
+			m, _, all := streams()
+			return result(m, all, fmt.Errorf("%s: %s", src.URI, errorText(srcName, text, debug)))
 		case C.GST_MESSAGE_EOS:
-			if seen != nil {
-				return *seen, nil
-			}
-			if found != "" {
-				return launch.Media{}, fmt.Errorf("%s: no audio or video stream (found %s)", src.URI, found)
-			}
-			return launch.Media{}, fmt.Errorf("%s: ended before any audio or video stream was found", src.URI)
-		case C.GST_MESSAGE_STREAM_COLLECTION:
-			if srcName != launch.DecodeName {
-				continue
-			}
-			media, complete := mediaFromStreams(streams)
-			if !media.Video && !media.Audio {
-				if f := streamKinds(streams); f != "" {
-					found = f
-				}
-				continue
-			}
-			if seen == nil {
-				seen = &launch.Media{}
-				settleEnd = time.Now().Add(settle)
-			}
-			seen.Video = seen.Video || media.Video
-			seen.Audio = seen.Audio || media.Audio
-			if seen.Codec == launch.Unknown {
-				seen.Codec = media.Codec
-			}
-			if complete && seen.Video && seen.Audio {
-				return *seen, nil
-			}
+			m, _, all := streams()
+			return result(m, all, fmt.Errorf("%s: ended before any audio or video stream was found", src.URI))
 		}
 	}
 }

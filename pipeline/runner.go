@@ -547,7 +547,9 @@ func (r *stream) attempt(ctx context.Context) outcome {
 		r.mu.Lock()
 		r.inst = nil
 		r.mu.Unlock()
-		C.avw_inst_free(in)
+		if !freeInst(in) {
+			r.warn(ctx, fmt.Sprintf("GStreamer did not stop the pipeline within %s (a deadlock inside GStreamer); it was abandoned", teardownTimeout))
+		}
 	}()
 	C.avw_inst_probe(in)
 

@@ -86,13 +86,26 @@ func TestProbeFiles(t *testing.T) {
 }
 
 // TestCorruptInputs: every damaged input ends with a clear error, within a
-// deadline, and leaks nothing.
+// deadline, and leaks nothing. Three rounds: GStreamer's failures on damaged
+// input are racy (lost errors, teardown deadlocks), a single pass proves
+// little.
 func TestCorruptInputs(t *testing.T) {
+	for round := 0; round < 3; round++ {
+		corruptRound(t, round == 0)
+	}
+	if n := LivePipelines(); n != 0 || AbandonedPipelines() != 0 {
+		t.Errorf("%d pipelines left, %d abandoned", n, AbandonedPipelines())
+	}
+}
+
+func corruptRound(t *testing.T, log bool) {
 	for _, kind := range testsource.Corruptions {
 		path := testsource.Corrupt(t, kind)
 		s, err := StartWith(context.Background(), event.Spec{Name: kind, Source: path}, Options{Once: true, StatsInterval: -1})
 		if err != nil {
-			t.Logf("%-24s start: %v", kind, err)
+			if log {
+				t.Logf("%-24s start: %v", kind, err)
+			}
 			continue
 		}
 		evs := collect(t, s, 15*time.Second)
@@ -107,10 +120,9 @@ func TestCorruptInputs(t *testing.T) {
 		if len(errs) == 0 || last.Kind != event.KindState || last.State != event.Down {
 			t.Errorf("%s: want an error and state down, got %v", kind, kinds(evs))
 		}
-		t.Logf("%-24s %q", kind, errs)
-	}
-	if n := LivePipelines(); n != 0 {
-		t.Errorf("%d pipelines left", n)
+		if log {
+			t.Logf("%-24s %q", kind, errs)
+		}
 	}
 }
 

@@ -43,6 +43,49 @@ func Check(ctx context.Context, path string) error {
 	return nil
 }
 
+// Playable is the quick part of Check, cheap enough to run before a file
+// is opened: an ISO BMFF file whose chain of boxes has no index (moov) can
+// not be decoded at all (a recording cut off before its index was written).
+// Other files: nil.
+func Playable(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	head := make([]byte, 16)
+	n, _ := io.ReadFull(f, head)
+	if !isBMFF(head[:n]) {
+		return nil
+	}
+	var pos int64
+	for pos+8 <= st.Size() {
+		if _, err := f.ReadAt(head[:8], pos); err != nil {
+			return nil
+		}
+		size := int64(binary.BigEndian.Uint32(head[:4]))
+		typ := string(head[4:8])
+		if typ == "moov" {
+			return nil
+		}
+		if size == 1 {
+			if _, err := f.ReadAt(head[8:16], pos+8); err != nil {
+				break
+			}
+			size = int64(binary.BigEndian.Uint64(head[8:16]))
+		}
+		if size < 8 || !printable(head[4:8]) {
+			break
+		}
+		pos += size
+	}
+	return fmt.Errorf("MP4 has no index (moov box): the file was cut off before it was finished, nothing in it can be decoded")
+}
+
 // tsPacket recognises a transport stream starting at the file's first
 // byte: 188-byte packets, 192 (M2TS, 4-byte timecode first) or 204 (with
 // Reed-Solomon parity). off is the sync byte's offset in a packet.

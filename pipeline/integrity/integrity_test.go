@@ -84,6 +84,26 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+func TestPlayable(t *testing.T) {
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		data []byte
+		ok   bool
+	}{
+		"moov first":      {cat(box("ftyp", 16), box("moov", 100), box("mdat", 1000)), true},
+		"moov last":       {cat(box("ftyp", 16), box("mdat", 1000), box("moov", 100)), true},
+		"moov cut off":    {cat(box("ftyp", 16), box("mdat", 1000))[:500], false},
+		"moov never came": {cat(box("ftyp", 16), box("mdat", 1000)), false},
+		"not mp4":         {ts(10, 188, 0), true},
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		os.WriteFile(p, c.data, 0o644)
+		if err := Playable(p); (err == nil) != c.ok {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
 func FuzzCheck(f *testing.F) {
 	f.Add(ts(10, 188, 0))
 	f.Add(cat(box("ftyp", 16), box("moov", 20)))
@@ -93,5 +113,6 @@ func FuzzCheck(f *testing.F) {
 			t.Fatal(err)
 		}
 		Check(context.Background(), p) // must not panic or hang
+		Playable(p)
 	})
 }
