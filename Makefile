@@ -16,7 +16,7 @@ TEST_TIMEOUT ?= 14m
 .PHONY: help deps build plugin test lint demo bench accuracy testvideos install uninstall deb clean
 
 help: ## Show this list
-	@awk 'BEGIN{FS=":.*## "} /^[a-z][a-zA-Z_-]*:.*## /{printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN{FS=":.*## "} /^[a-z][a-zA-Z0-9_-]*:.*## /{printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 deps: ## Install the Debian packages avwatch needs (only missing ones; sudo when not root)
 	@scripts/deps.sh

@@ -1,0 +1,20 @@
+# GStreamer 1.20 compatibility (internal/gstcompat/gstcompat.h). go-gst
+# v1.4.0 calls gst_debug_message_get_id, new in GStreamer 1.22: the header,
+# force-included into every cgo compile, routes that call through a weak
+# reference, so go-gst compiles against 1.20 headers and one binary (the
+# .deb's too) runs on 1.20 and 1.22. Every build and test that make runs
+# gets it; a plain `go build` needs it only against 1.20:
+#   CGO_CFLAGS="-O2 -g -include $PWD/internal/gstcompat/gstcompat.h" go build ./cmd/avwatch
+# Go's default CGO_CFLAGS (-O2 -g) are kept, a caller's own are extended
+# (and not twice when make runs make).
+GSTCOMPAT_H := $(CURDIR)/internal/gstcompat/gstcompat.h
+ifeq ($(findstring $(GSTCOMPAT_H),$(CGO_CFLAGS)),)
+export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -include $(GSTCOMPAT_H)
+endif
+
+.PHONY: check-gst120 print-gstcompat-cflags
+check-gst120: deps ## Build against GStreamer 1.20 (Ubuntu 22.04 packages, downloaded) and smoke-test with it
+	scripts/check-gst120.sh
+
+print-gstcompat-cflags:
+	@echo '$(CGO_CFLAGS)'
