@@ -7,9 +7,15 @@ extern gboolean avwPluginInit(GstPlugin *plugin);
 
 static gboolean avw_plugin_init(GstPlugin *plugin) { return avwPluginInit(plugin); }
 
+/* The oldest GStreamer minor the plugin supports (1.20, which
+ * scripts/check-gst120.sh builds and runs against), not the one it is built
+ * with: GStreamer refuses a plugin whose desc names a newer minor than its
+ * own, so a Debian 12 (1.22) build would not load on 1.20 otherwise. */
+#define AVW_GST_MINOR_MIN 20
+
 const GstPluginDesc avw_plugin_desc = {
 	GST_VERSION_MAJOR,
-	GST_VERSION_MINOR,
+	GST_VERSION_MINOR < AVW_GST_MINOR_MIN ? GST_VERSION_MINOR : AVW_GST_MINOR_MIN,
 	"avwatch",
 	"avwatch audio/video quality analysers (videoqc, audioqc)",
 	avw_plugin_init,
