@@ -342,7 +342,10 @@ func (r *stream) run(ctx context.Context) {
 	backoff := r.opts.BackoffMin
 	for {
 		out := r.attempt(ctx)
-		live := r.live() || out.live
+		// Whether a user's own pipeline is live shows when it starts (no
+		// preroll); a generated one's is the source's kind (test:// is
+		// clocked like a live source but ends).
+		live := r.live() || r.src == nil && out.live
 		if out.kind == outStopped || ctx.Err() != nil {
 			r.emitFinal(event.Event{Kind: event.KindState, State: event.Stopped, Decoder: r.decoder, Fallback: r.fallback})
 			return
@@ -618,7 +621,7 @@ func (r *stream) attempt(ctx context.Context) outcome {
 		stalled := time.Since(lastProg) >= r.spec.StallTimeout+r.opts.StallRestart && time.Since(started) >= r.spec.StallTimeout+r.opts.StallRestart
 		frames := [2]int64{v, a}
 		switch {
-		case stalled && (live || r.live()):
+		case stalled && (r.live() || r.src == nil && live):
 			msg := fmt.Sprintf("no data for %s", (r.spec.StallTimeout + r.opts.StallRestart).Round(time.Millisecond))
 			return outcome{kind: outFailed, msg: msg, ran: time.Since(started), live: live, frames: frames}
 		case stalled:
@@ -628,7 +631,7 @@ func (r *stream) attempt(ctx context.Context) outcome {
 			msg := fmt.Sprintf("decoding stalled: nothing decoded for %s; the file is probably damaged", (r.spec.StallTimeout + r.opts.StallRestart).Round(time.Millisecond))
 			r.emit(ctx, event.Event{Kind: event.KindError, Message: msg})
 			return outcome{kind: outFailed, msg: msg, ran: time.Since(started), live: live, frames: frames}
-		case !live && !r.live() && branchesDone(in):
+		case !r.live() && !(r.src == nil && live) && branchesDone(in):
 			// Every branch that carried data has ended while another never
 			// got any: the pipeline-wide EOS would wait for it forever.
 			if eosAt.IsZero() {

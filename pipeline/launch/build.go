@@ -269,17 +269,18 @@ func decodeVideo(reg Registry, in Input, p *Plan) {
 
 func buildTest(in Input, p Plan) Plan {
 	t := in.Source.Test
-	live := "false"
-	if in.Sync {
-		live = "true"
-	}
+	// Always live: paced by the clock, the two test sources stay together.
+	// Free-running they race apart (audio minutes ahead of video), which
+	// is a timestamp skew to the A/V sync detector.
+	live := "true"
 	var parts []string
 	if t.Video {
 		nb := ""
 		if t.DurationS > 0 {
 			nb = fmt.Sprintf(" num-buffers=%d", int(math.Ceil(t.DurationS*float64(t.FPS))))
 		}
-		p.Video = fmt.Sprintf("videotestsrc is-live=%s pattern=%s%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! %svideoconvert",
+		// Scrolling: a still picture is a freeze.
+		p.Video = fmt.Sprintf("videotestsrc is-live=%s pattern=%s horizontal-speed=2%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! %svideoconvert",
 			live, t.Pattern, nb, t.Width, t.Height, t.FPS, queue(in.Sync))
 		parts = append(parts, p.Video+" ! "+in.VideoQC+" ! "+p.Sink)
 	}

@@ -208,9 +208,9 @@ func TestSources(t *testing.T) {
 		{"v4l2:///dev/video2", Media{}, true,
 			`v4l2src device="/dev/video2" ! decodebin3 name=dec dec.video_0 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false`},
 		{"test://", Media{}, true,
-			`videotestsrc is-live=true pattern=smpte ! video/x-raw,width=640,height=360,framerate=25/1 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false audiotestsrc is-live=true wave=sine freq=1000 volume=0.1 samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
+			`videotestsrc is-live=true pattern=smpte horizontal-speed=2 ! video/x-raw,width=640,height=360,framerate=25/1 ! queue ! videoconvert ! videoqc ! fakesink sync=true async=false audiotestsrc is-live=true wave=sine freq=1000 volume=0.1 samplesperbuffer=1024 ! audio/x-raw,rate=48000,channels=2 ! queue ! audioconvert ! audioqc ! fakesink sync=true async=false`},
 		{"test://?duration=2&pattern=ball&audio=false&fps=30&width=320&height=240", Media{}, false,
-			`videotestsrc is-live=false pattern=ball num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! videoqc ! fakesink sync=false async=false`},
+			`videotestsrc is-live=true pattern=ball horizontal-speed=2 num-buffers=60 ! video/x-raw,width=320,height=240,framerate=30/1 ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 		{"/clips/raw.mkv", Media{Video: true, Codec: Raw}, false,
 			`filesrc location="/clips/raw.mkv" ! decodebin3 name=dec dec.video_0 ! videoconvert ! videoqc ! fakesink sync=false async=false`},
 	}
