@@ -423,7 +423,7 @@ func (r *stream) watch(ctx context.Context, progressed *bool) {
 	}
 	if r.loss == nil && now.Sub(r.lastData) >= r.spec.StallTimeout {
 		r.loss = &lossState{start: r.lastData, pts: r.lastPTS}
-		r.emit(ctx, event.Event{Kind: event.KindDefect, Defect: defect.Event{
+		r.emit(ctx, event.Event{Kind: event.KindDefect, Element: "pipeline", Defect: defect.Event{
 			Type: defect.SignalLoss, Edge: defect.Start, PTS: r.lastPTS, RunningTime: -1, StreamTime: -1,
 			Value: now.Sub(r.lastData).Seconds(), Threshold: r.spec.StallTimeout.Seconds(), Channel: -1,
 		}})
@@ -436,7 +436,7 @@ func (r *stream) endLoss(ctx context.Context) {
 	}
 	d := time.Since(r.loss.start)
 	r.loss = nil
-	r.emit(ctx, event.Event{Kind: event.KindDefect, Defect: defect.Event{
+	r.emit(ctx, event.Event{Kind: event.KindDefect, Element: "pipeline", Defect: defect.Event{
 		Type: defect.SignalLoss, Edge: defect.End, PTS: r.lastPTS, RunningTime: -1, StreamTime: -1,
 		Duration: d, Value: d.Seconds(), Threshold: r.spec.StallTimeout.Seconds(), Channel: -1,
 	}})
