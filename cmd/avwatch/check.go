@@ -53,7 +53,11 @@ type checkReport struct {
 	DurationS float64       `json:"duration_s"`
 	Decoder   string        `json:"decoder,omitempty"`
 	Defects   []checkDefect `json:"defects"`
-	Errors    []string      `json:"errors,omitempty"`
+	// Stats holds the last value of each of videoqc's A/V sync stats
+	// (av-offset-ms, av-confidence, av-source, av-signal, av-age-s): the
+	// final offset estimate even when no av_offset window was raised.
+	Stats  map[string]float64 `json:"stats,omitempty"`
+	Errors []string           `json:"errors,omitempty"`
 }
 
 type multiFlag []string
@@ -206,6 +210,16 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 					firstPTS = v
 				}
 				bar.update(position, duration, ev.Stats["fps"])
+			}
+			if ev.Element == "videoqc" {
+				for k, v := range ev.Stats {
+					if strings.HasPrefix(k, "av-") {
+						if rep.Stats == nil {
+							rep.Stats = map[string]float64{}
+						}
+						rep.Stats[k] = finite(v)
+					}
+				}
 			}
 		case event.KindDecoder:
 			rep.Decoder = ev.Decoder
