@@ -7,13 +7,16 @@
 #   CGO_CFLAGS="-O2 -g -include $PWD/internal/gstcompat/gstcompat.h" go build ./cmd/avwatch
 # Go's default CGO_CFLAGS (-O2 -g) are kept, a caller's own are extended
 # (and not twice when make runs make).
+# Go's build cache keys on the flags, not on the content of a header they
+# name: its checksum in a -D makes an edited header rebuild what used it.
 GSTCOMPAT_H := $(CURDIR)/internal/gstcompat/gstcompat.h
 ifeq ($(findstring $(GSTCOMPAT_H),$(CGO_CFLAGS)),)
-export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -include $(GSTCOMPAT_H)
+export CGO_CFLAGS := $(or $(CGO_CFLAGS),-O2 -g) -include $(GSTCOMPAT_H) \
+	-DAVWATCH_GSTCOMPAT_SUM=$(firstword $(shell cksum < $(GSTCOMPAT_H)))
 endif
 
 .PHONY: check-gst120 print-gstcompat-cflags
-check-gst120: deps ## Build against GStreamer 1.20 (Ubuntu 22.04 packages, downloaded) and smoke-test with it
+check-gst120: deps testvideos ## Build against GStreamer 1.20 (Ubuntu 22.04 packages, downloaded) and smoke-test with it
 	scripts/check-gst120.sh
 
 print-gstcompat-cflags:

@@ -8,8 +8,8 @@
  * (CGO_CFLAGS=-include <this file>), before any GStreamer header, so that
  * go-gst's call goes through a wrapper that calls the real function when
  * the GStreamer loaded at run time has it and returns NULL otherwise (Go
- * reads NULL as "", an unknown id). The reference is weak, so one binary
- * links against 1.20 or 1.22 and runs on either.
+ * reads NULL as "", an unknown id). So one binary, built against 1.20 or
+ * 1.22, runs on either, and the .deb built on Debian 12 installs on 1.20.
  *
  * It includes no header (it is seen by every cgo file, GStreamer or not)
  * and defines only static inline code, which costs nothing where unused.
@@ -24,17 +24,31 @@
 /* Same typedef as gst/gstinfo.h (C11 allows the repetition). */
 typedef struct _GstDebugMessage GstDebugMessage;
 
-/* GStreamer >= 1.22. Weak: NULL at run time on 1.20 instead of a failed
- * symbol lookup when the program starts. */
-extern const char *gst_debug_message_get_id(GstDebugMessage *message)
-    __attribute__((weak));
+/* glibc's <dlfcn.h> declares the same (libc.so.6 has it since 2.34). */
+extern void *dlsym(void *handle, const char *name);
 
+/* GStreamer >= 1.22's gst_debug_message_get_id, looked up at run time in
+ * the libgstreamer already loaded (dlsym's RTLD_DEFAULT, glibc's (void *)0)
+ * rather than linked: no reference, not even a weak one, that a 1.20
+ * loader or dpkg-shlibdeps (which would make the .deb require 1.22) sees.
+ * Once per translation unit; a race only repeats the lookup. */
 static inline const char *
 avwatch_gst_debug_message_get_id(GstDebugMessage *message)
 {
-  if (gst_debug_message_get_id == 0)
+  static void *fn;
+  static int looked_up;
+  void *f;
+
+  if (__atomic_load_n(&looked_up, __ATOMIC_ACQUIRE)) {
+    f = __atomic_load_n(&fn, __ATOMIC_RELAXED);
+  } else {
+    f = dlsym((void *)0, "gst_debug_message_get_id");
+    __atomic_store_n(&fn, f, __ATOMIC_RELAXED);
+    __atomic_store_n(&looked_up, 1, __ATOMIC_RELEASE);
+  }
+  if (f == 0)
     return 0;
-  return gst_debug_message_get_id(message);
+  return ((const char *(*)(GstDebugMessage *))f)(message);
 }
 
 /* Every later mention, gst/gstinfo.h's 1.22 declaration included (which
