@@ -39,6 +39,16 @@ if [ -n "$want" ]; then
   done
 fi
 
+# The package runs on GStreamer 1.20 only if the binaries were built with
+# internal/gstcompat/gstcompat.h (mk/compat.mk; make build/plugin/deb do):
+# otherwise go-gst links gst_debug_message_get_id and dpkg-shlibdeps rightly
+# makes the package require libgstreamer 1.22.
+for f in "$BIN" "$PLUGIN_SO"; do
+  if [ -n "$(LC_ALL=C readelf --dyn-syms -W "$f" 2>/dev/null | awk '$7 == "UND" && $8 ~ /^gst_debug_message_get_id(@|$)/')" ]; then
+    echo "deb: warning: $f links gst_debug_message_get_id (built without internal/gstcompat/gstcompat.h, see mk/compat.mk): the package will require GStreamer 1.22" >&2
+  fi
+done
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/root
@@ -60,11 +70,22 @@ mkdir -p "$work/src/debian"
 shlibargs=()
 if [ "$ARCH" != "$(dpkg --print-architecture)" ]; then
   # Cross build: the target's libraries are not installed, so dpkg knows
-  # nothing about them. packaging/sysroot.sh kept their control files; their
-  # shlibs files, as debian/shlibs.local, map sonames to packages.
+  # nothing about them. packaging/sysroot.sh kept their control files.
+  # Their symbols files go where dpkg-shlibdeps reads those of a package
+  # being built: it then versions each dependency by the symbols the
+  # binaries use, as for installed libraries. Their shlibs files (one
+  # version per library, the sysroot's own: GStreamer 1.22, GLib 2.74, which
+  # Ubuntu 22.04 / JetPack 6 do not have) serve, as debian/shlibs.local,
+  # only the libraries without a symbols file (shlibs.local would win).
   sysroot=${SYSROOT:-$here/build/sysroot/$ARCH}
-  cat "$sysroot"/.control/*/shlibs > "$work/src/debian/shlibs.local" 2>/dev/null || {
+  ls "$sysroot"/.control/*/shlibs >/dev/null 2>&1 || {
     echo "deb: no shlibs in $sysroot/.control: run packaging/sysroot.sh $ARCH $sysroot" >&2; exit 1; }
+  mkdir -p "$work/src/debian/sysroot/DEBIAN"
+  cat /dev/null "$sysroot"/.control/*/symbols > "$work/src/debian/sysroot/DEBIAN/symbols" 2>/dev/null || true
+  awk 'NR == FNR { if (/^[^ #*|]/) covered[$1] = 1; next }
+       /^[a-z0-9-]+:/ { next }  # udeb: and other package types
+       !(($1 ".so." $2) in covered)' \
+    "$work/src/debian/sysroot/DEBIAN/symbols" "$sysroot"/.control/*/shlibs > "$work/src/debian/shlibs.local"
   shlibargs=("-l$sysroot/usr/lib/$triplet" "-l$sysroot/lib/$triplet")
 fi
 elves=()

@@ -1,31 +1,37 @@
 #!/usr/bin/env bash
 # Proves avwatch builds against, and runs with, GStreamer 1.20 + GLib 2.72
 # (Ubuntu 22.04, the base of JetPack 6) on this Debian 12 (1.22) machine.
-# `make check-gst120`; slow the first time (downloads ~35 MB, compiles
-# go-gst against 1.20) and needs the network, so it is not part of make test.
+# `make check-gst120`. Needs the network and ~10 min cold on 2 cores
+# (downloads ~35 MB, compiles go-gst against 1.20; ~3 min warm), so it is
+# not part of make test.
 #
 #   scripts/check-gst120.sh [--no-tests]
 #
 # 1. A private sysroot of Ubuntu 22.04 packages in $GST120_DIR (default
 #    build/gst120, git-ignored): GStreamer/GLib/ORC with headers, the
-#    plugins (base, good, bad, libav, tools) and those of their libraries
-#    whose soname this machine lacks (the machine's own serve the rest: the
-#    C library must stay the machine's, and a same-soname Debian 12 library
-#    is a newer one). Fetched with a private apt configuration (own lists,
-#    cache and keyring; the system's apt and dpkg are not touched) and
+#    plugins (base, good, bad, ugly, libav, tools), rtsp-server, and those
+#    of their libraries whose soname this machine lacks (the machine's own
+#    serve the rest: the C library must stay the machine's, and a
+#    same-soname Debian 12 library is a newer one). Fetched with a private
+#    apt configuration (own lists, cache, status and keyring under
+#    $GST120_DIR/apt; the system's apt and dpkg are not touched) and
 #    unpacked with dpkg-deb -x. The Ubuntu archive key comes from Ubuntu's
-#    ubuntu-keyring .deb, checked against a pinned SHA-256.
-# 2. Builds bin/avwatch and libgstavwatch.so against 1.20 (pkg-config from
-#    the sysroot) and, unless --no-tests, compiles and links every test
-#    binary of the module against it (go test -run '^$').
-# 3. Runs the 1.20-built binaries and the ones built here against 1.22
-#    (what the .deb ships) with the 1.20 libraries and plugins and
-#    LD_BIND_NOW=1, so a symbol 1.20 lacks fails at load, not later:
-#    avwatch doctor reports 1.20; avwatch check finds the black and the
-#    silence windows of a generated clip; gst-inspect-1.0/gst-launch-1.0
-#    (1.20's) load the plugin and videoqc/audioqc post defects.
-#    Unless --no-tests, also runs the tests of the elements and of
-#    avwatch check, built against 1.20, with the 1.20 runtime.
+#    ubuntu-keyring .deb, checked against a pinned SHA-256. UBUNTU_MIRROR
+#    picks another mirror.
+# 2. Builds avwatch and libgstavwatch.so against 1.20 (pkg-config from the
+#    sysroot) and, here, against 1.22 with the flags make uses (what
+#    make build / make deb ship); unless --no-tests, also compiles and links
+#    every test binary of the module against 1.20 (go test -run '^$').
+# 3. Runs both builds with 1.20's libraries and plugins only (own registry)
+#    and LD_BIND_NOW=1, so a symbol 1.20 lacks fails at load: avwatch doctor
+#    reports 1.20; avwatch check finds the defects truth.json requires in
+#    testvideos' black.ts and silence.ts (as the 1.22 run does); 1.20's
+#    gst-inspect-1.0 / gst-launch-1.0 load the plugin and its videoqc and
+#    audioqc post black and silence defects.
+# 4. apt on Ubuntu 22.04 (simulated) resolves the Depends of the .deb that
+#    packaging/build-deb.sh makes from the 1.22 build.
+# 5. Unless --no-tests, runs the GStreamer tests (elements, pipeline,
+#    cmd/avwatch) built against 1.20 with 1.20's runtime.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
