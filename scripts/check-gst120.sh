@@ -17,7 +17,9 @@
 #    $GST120_DIR/apt; the system's apt and dpkg are not touched) and
 #    unpacked with dpkg-deb -x. The Ubuntu archive key comes from Ubuntu's
 #    ubuntu-keyring .deb, checked against a pinned SHA-256. UBUNTU_MIRROR
-#    picks another mirror.
+#    (required) is the Ubuntu archive mirror to fetch from: the project's
+#    own build and tests reach only Debian's and Go's package registries,
+#    so this opt-in check names no outside host itself.
 # 2. Builds avwatch and libgstavwatch.so against 1.20 (pkg-config from the
 #    sysroot) and, here, against 1.22 with the flags make uses (what
 #    make build / make deb ship); unless --no-tests, also compiles and links
@@ -38,7 +40,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 GO=${GO:-go}
 dir=${GST120_DIR:-$here/build/gst120}
-mirror=${UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}
+mirror=${UBUNTU_MIRROR:-}
+[ -n "$mirror" ] || { echo "check-gst120: set UBUNTU_MIRROR to an Ubuntu archive mirror (a URL ending in /ubuntu) to fetch 22.04's GStreamer 1.20 from" >&2; exit 2; }
 suite=jammy
 tests=1
 for a in "$@"; do
