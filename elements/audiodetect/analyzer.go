@@ -35,6 +35,7 @@ type Analyzer struct {
 	minRun                     int
 	run                        [MaxChannels]int // current full-scale run length
 	tpLimit                    float64          // linear; +Inf when the true-peak alert is off
+	tpExact                    bool             // tests: oversample every sample (no floor)
 
 	blk block // the sub-block being filled
 
@@ -322,6 +323,12 @@ func (a *Analyzer) run1(n int) {
 	for off := 0; off < n; {
 		k := min(n-off, m.Room())
 		base := a.pos + int64(off)
+		// True peaks matter above the limit (overs) and above the
+		// interval's maximum so far (stats); below both, the meter may
+		// skip the 4x interpolation, and every maximum stays exact.
+		if !a.tpExact {
+			m.SetTruePeakFloor(min(a.tpLimit, a.st.tp))
+		}
 		for c := 0; c < ch; c++ {
 			x := a.planes[c][off : off+k]
 			if math.IsInf(a.tpLimit, 1) {

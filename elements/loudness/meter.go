@@ -87,6 +87,10 @@ type Meter struct {
 	lra   histogram // short-term values for LRA
 
 	tpMax [MaxChannels]float64 // since Reset, linear
+
+	// tpFloor: true peaks at or below it need not be exact (see
+	// SetTruePeakFloor); 0 measures all.
+	tpFloor float64
 }
 
 // SubBlock describes one closed 10 ms sub-block.
@@ -95,7 +99,9 @@ type SubBlock struct {
 	Start  int64   // its first sample, counted since Reset
 	N      int     // samples in it
 	Energy float64 // Σ over channels of weight·Σ y² (divide by N for the mean square)
-	// TruePeak is per channel, linear.
+	// TruePeak is per channel, linear. Under a true-peak floor (see
+	// SetTruePeakFloor) a value at or below the floor may be a lower bound
+	// (the sample peak); above it, it is exact.
 	TruePeak [MaxChannels]float64
 	// BlockClosed is set when this sub-block completed a 100 ms block, i.e.
 	// momentary and short-term loudness were just updated.
@@ -131,8 +137,8 @@ func (m *Meter) Configure(rate int, weights []float64) {
 
 // Reset forgets everything measured (a new programme).
 func (m *Meter) Reset() {
-	rate, ch, w, kw := m.rate, m.channels, m.weights, m.kw
-	*m = Meter{rate: rate, channels: ch, weights: w, kw: kw}
+	rate, ch, w, kw, floor := m.rate, m.channels, m.weights, m.kw, m.tpFloor
+	*m = Meter{rate: rate, channels: ch, weights: w, kw: kw, tpFloor: floor}
 	m.subLen = m.subBoundary(1) - m.subBoundary(0)
 }
 
@@ -157,12 +163,23 @@ func (m *Meter) AddChannel(c int, x []float64) float64 {
 	if m.weights[c] != 0 {
 		m.acc[c] += m.kw.SumSquares(&m.kst[c], x)
 	}
-	tp := TruePeak(&m.tpst[c], x)
+	tp := TruePeakAbove(&m.tpst[c], x, m.tpFloor)
 	if tp > m.subTP[c] {
 		m.subTP[c] = tp
 	}
 	return tp
 }
+
+// SetTruePeakFloor tells the meter that true peaks at or below floor
+// (linear) need not be measured exactly, until it is changed: AddChannel
+// then skips the 4x interpolation of samples whose true peak provably stays
+// at or below it (TruePeakAbove) and counts their sample peak instead. A
+// caller that keeps the floor at or below the largest true peak it has
+// been given (and at or below any limit it compares with) still gets every
+// maximum exact: the sample that makes a maximum is never skipped unless
+// an equal one was already measured. 0, the default, measures everything.
+// Reset keeps the floor.
+func (m *Meter) SetTruePeakFloor(floor float64) { m.tpFloor = floor }
 
 // TPState exposes channel c's interpolator memory, so a caller can copy it
 // before AddChannel and later locate an over with FirstOver/LastOver.
@@ -295,6 +312,8 @@ func (m *Meter) LoudnessRange() float64 {
 
 // TruePeak is the largest true peak of channel c since Reset (linear), or
 // of all channels when c < 0; samples of the sub-block still filling count.
+// Under a true-peak floor, a value at or below the floor may be a lower
+// bound (see SetTruePeakFloor).
 func (m *Meter) TruePeak(c int) float64 {
 	if c >= 0 {
 		return math.Max(m.tpMax[c], m.subTP[c])

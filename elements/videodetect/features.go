@@ -3,6 +3,7 @@ package videodetect
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 )
 
 // Features are one frame's measurements. All of them come from the probe
@@ -61,14 +62,6 @@ const (
 	streakPrior   = 20
 )
 
-// Step thresholds (8-bit code values) of the block-edge test. A step must be
-// visible: 3 levels in the picture, 4 in the difference of two pictures
-// (which carries the noise of both).
-const (
-	minStepPicture = 3
-	minStepDiff    = 4
-)
-
 // extractor gathers the samples of each frame and computes its Features. It
 // keeps three sample buffers and rotates them instead of copying: the
 // current frame, the previous one, and the freeze reference (the first frame
@@ -80,8 +73,7 @@ type extractor struct {
 	cur       int
 	prev, ref int // -1: none
 	darkT     uint8
-	darkScale bool   // threshold >= 128: count with the scalar loop
-	brightM   uint64 // near-white code minus 128 (see countGE128)
+	brightM   uint64 // near-white code minus 128 (see geMask128)
 	black     int    // nominal black level (16 or 0)
 	rangeInv  float64
 }
@@ -95,6 +87,7 @@ func (x *extractor) configure(w, h int, fullRange bool, pixelThreshold float64) 
 	if x.geom.width != w || x.geom.height != h || x.bufs[0] == nil {
 		x.geom = newGeometry(w, h)
 		for i := range x.bufs {
+			// Zeroed: the lanes no probe owns must stay zero.
 			x.bufs[i] = make([]byte, x.geom.size())
 		}
 		x.reset()
@@ -112,7 +105,6 @@ func (x *extractor) configure(w, h int, fullRange bool, pixelThreshold float64) 
 		t = 255
 	}
 	x.darkT = uint8(t)
-	x.darkScale = x.darkT >= 128
 	x.brightM = uint64(math.Round(lo+brightLevel*(hi-lo))) - 128
 }
 
@@ -127,10 +119,17 @@ func (x *extractor) reset() {
 	x.cur, x.prev, x.ref = 0, -1, -1
 }
 
-// inner returns the 8 samples inside the macroblock of row probe m, as a
-// word: luma statistics and freeze work on these.
-func inner(rows []byte, m int) uint64 {
-	return binary.LittleEndian.Uint64(rows[m*probeLen+probeLead:])
+// group returns lane group i of region buf.
+func group(buf []byte, i int) *[groupBytes]byte {
+	return (*[groupBytes]byte)(buf[i*groupBytes:])
+}
+
+// lumaStats are the sums and counts of the luma pass over the inner eight
+// samples of every row probe.
+type lumaStats struct {
+	sum, dark, bright int
+	changed           uint64 // nonzero: some sample differs from the previous frame
+	sad               int    // Σ|sample − reference sample|
 }
 
 // measure gathers the samples of f and computes its features.
@@ -142,108 +141,168 @@ func (x *extractor) measure(f *Frame) Features {
 	}
 	cur := x.bufs[x.cur]
 	g.gather(cur, f.Y)
-	rows, cols := cur[:g.n*probeLen], cur[g.n*probeLen:]
-	var prows, pcols, rrows []byte
+	var prev, ref []byte
 	if x.prev >= 0 {
-		p := x.bufs[x.prev]
-		prows, pcols = p[:g.n*probeLen], p[g.n*probeLen:]
+		prev = x.bufs[x.prev]
 	}
 	if x.ref >= 0 {
-		rrows = x.bufs[x.ref][:g.n*probeLen]
+		ref = x.bufs[x.ref]
 	}
 
-	// Separate tight passes: each is branch-light and stays in registers.
-	var lumaSum, dark, bright int
-	t := x.darkT
-	for m := 0; m < g.n; m++ {
-		w := inner(rows, m)
-		lumaSum += byteSum(w)
-		bright += countGE128(w, x.brightM)
-		if x.darkScale {
-			dark += countLEScalar(rows[m*probeLen+probeLead:m*probeLen+probeLead+8], t)
-		} else {
-			dark += countLE(w, t)
-		}
-	}
+	var ls lumaStats
+	x.lumaPass(&ls, cur, prev, ref, x.ref == x.prev)
 
-	// Freeze: exactness against the previous frame, mean difference to the
-	// reference.
-	changed, sad := 0, 0
-	if prows != nil {
-		for m := 0; m < g.n; m++ {
-			if inner(rows, m) != inner(prows, m) {
-				changed++
+	// Block edges and streaks of the picture, over sets A and B.
+	cs := g.colStart()
+	var grid, ctrl, vHits, hHits, rowTex, colTex, active int
+	for i := 0; i < g.gA+g.gB; i++ {
+		r := pictureCues(group(cur, i))
+		c := pictureCues(group(cur[cs:], i))
+		// Distinct bits of each byte lane: one count per kind.
+		grid += bits.OnesCount64(r.grid1 | r.grid9>>1 | c.grid1>>2 | c.grid9>>3)
+		ctrl += bits.OnesCount64(r.ctrl3 | r.ctrl7>>1 | c.ctrl3>>2 | c.ctrl7>>3)
+		for half := 0; half < 2; half++ {
+			ra, ca := r.actE, c.actE
+			if half == 1 {
+				ra, ca = r.actO, c.actO
 			}
-		}
-	}
-	if rrows != nil {
-		for m := 0; m < g.n; m++ {
-			if inner(rows, m) != inner(rrows, m) {
-				o := m*probeLen + probeLead
-				sad += sad8(rows[o:o+8], rrows[o:o+8])
-			}
+			rt, ct := atLeast16(ra, streakTexture), atLeast16(ca, streakTexture)
+			rFlat := top16 &^ atLeast16(ra, streakFlat+1)
+			cFlat := top16 &^ atLeast16(ca, streakFlat+1)
+			rowTex += bits.OnesCount64(rt)
+			colTex += bits.OnesCount64(ct)
+			vHits += bits.OnesCount64(rt & cFlat)
+			hHits += bits.OnesCount64(ct & rFlat)
+			active += bits.OnesCount64(atLeast16(ra, 4) | atLeast16(ca, 4)>>1)
 		}
 	}
 
-	// Block edges and streaks of the picture.
-	var pic stepCount
-	vHits, hHits, rowTex, colTex, active := 0, 0, 0, 0, 0
-	for k, m := range g.blk {
-		r := (*[probeLen]byte)(rows[int(m)*probeLen:])
-		c := (*[probeLen]byte)(cols[k*probeLen:])
-		gr, ct, rowAct := lineSteps(r, minStepPicture)
-		gc, cc, colAct := lineSteps(c, minStepPicture)
-		pic.grid += gr + gc
-		pic.ctrl += ct + cc
-		rt, ct := b2i(rowAct >= streakTexture), b2i(colAct >= streakTexture)
-		rowTex += rt
-		colTex += ct
-		vHits += rt & b2i(colAct <= streakFlat)
-		hHits += ct & b2i(rowAct <= streakFlat)
-		active += b2i(rowAct >= 4) + b2i(colAct >= 4)
-	}
-
-	// Block edges of the frame-to-frame difference, on every third block
-	// probe once there are plenty (a diagonal pattern): the cue is a share,
-	// a third of the probes give it with ample precision at a third of the
-	// cost.
-	var dif stepCount
-	difN := 0
-	if prows != nil {
-		every := 1
-		if g.nb > denseProbes {
-			every = 3
-		}
-		for k := 0; k < g.nb; k += every {
-			m := int(g.blk[k])
-			gr, ct := diffLineSteps((*[probeLen]byte)(rows[m*probeLen:]), (*[probeLen]byte)(prows[m*probeLen:]), minStepDiff)
-			gc, cc := diffLineSteps((*[probeLen]byte)(cols[k*probeLen:]), (*[probeLen]byte)(pcols[k*probeLen:]), minStepDiff)
-			dif.grid += gr + gc
-			dif.ctrl += ct + cc
-			difN++
+	// Block edges of the frame-to-frame difference, over set A.
+	difGrid, difCtrl := 0, 0
+	if prev != nil {
+		for i := 0; i < g.gA; i++ {
+			gr, cr := diffCues(group(cur, i), group(prev, i))
+			gc, cc := diffCues(group(cur[cs:], i), group(prev[cs:], i))
+			difGrid += gr + gc
+			difCtrl += cr + cc
 		}
 	}
 
 	n := float64(8 * g.n)
-	ft.Luma = (float64(lumaSum)/n - float64(x.black)) * x.rangeInv
-	ft.Dark = float64(dark) / n
-	ft.Bright = float64(bright) / n
-	if rrows != nil {
-		ft.Diff = float64(sad) / n / 255
+	ft.Luma = (float64(ls.sum)/n - float64(x.black)) * x.rangeInv
+	ft.Dark = float64(ls.dark) / n
+	ft.Bright = float64(ls.bright) / n
+	if ref != nil {
+		ft.Diff = float64(ls.sad) / n / 255
 	}
-	ft.Still = prows != nil && changed == 0
+	ft.Still = prev != nil && ls.changed == 0
 	// Four grid edges and four control positions per block probe.
-	ft.Block = float64(pic.grid-pic.ctrl) / float64(4*g.nb)
+	ft.Block = float64(grid-ctrl) / float64(4*g.nb)
 	// Streaks: of the textured rows, the share over a flat column, against
 	// the transposed share so that content with as many horizontal as
 	// vertical structures cancels. The +streakPrior keeps a handful of
 	// textured lines (a nearly flat picture) from making a share of 1.
 	ft.Streak = float64(vHits)/float64(rowTex+streakPrior) - float64(hHits)/float64(colTex+streakPrior)
 	ft.Active = float64(active) / float64(2*g.nb)
-	if difN > 0 {
-		ft.BlockDiff = float64(dif.grid-2*dif.ctrl) / float64(4*difN)
+	if prev != nil && g.nA > 0 {
+		ft.BlockDiff = float64(difGrid-2*difCtrl) / float64(4*g.nA)
 	}
 	return ft
+}
+
+// atLeast16 has bit 15 of each 16-bit lane of a (at most 0x7fff) set where
+// the lane is >= v.
+func atLeast16(a uint64, v uint64) uint64 {
+	return (a + one16*(0x8000-v)) & top16
+}
+
+// lumaPass adds the luma statistics of every row probe's inner samples
+// (words 2…9 of the groups, the C words) of frame buffer cur to ls, and,
+// with a previous frame, the freeze measures against prev and ref (a
+// previous frame always comes with a reference; same: they are one
+// buffer).
+func (x *extractor) lumaPass(ls *lumaStats, cur, prev, ref []byte, same bool) {
+	g := &x.geom
+	inner := func(buf []byte, i int) []byte { // the inner words of group i
+		o := i*groupBytes + probeLead*groupLanes
+		return buf[o : o+64]
+	}
+	for i := 0; i < g.gA+g.gB; i++ {
+		x.lumaWords(ls, inner(cur, i))
+	}
+	cw := cur[g.cStart():g.colStart()]
+	for o := 0; o < len(cw); o += 64 {
+		x.lumaWords(ls, cw[o:min(o+64, len(cw))])
+	}
+	// Unused lanes are zero: dark at any threshold.
+	ls.dark -= 8 * g.pad
+	if prev == nil {
+		return
+	}
+	if same {
+		ref = nil
+	}
+	for i := 0; i < g.gA+g.gB; i++ {
+		var f []byte
+		if ref != nil {
+			f = inner(ref, i)
+		}
+		freezeWords(ls, inner(cur, i), inner(prev, i), f)
+	}
+	for o := g.cStart(); o < g.colStart(); o += 64 {
+		e := min(o+64, g.colStart())
+		var f []byte
+		if ref != nil {
+			f = ref[o:e]
+		}
+		freezeWords(ls, cur[o:e], prev[o:e], f)
+	}
+}
+
+// lumaWords adds the sum, dark and bright counts of up to eight words.
+func (x *extractor) lumaWords(ls *lumaStats, w []byte) {
+	var sum, dark, bright uint64
+	darkT, brightM := x.darkT, x.brightM
+	// Dark: <= t. Below 128 with leMask; from 128 on as "not >= t+1".
+	darkHi := darkT >= 128
+	darkM := uint64(darkT) + 1 - 128
+	for o := 0; o+8 <= len(w); o += 8 {
+		v := binary.LittleEndian.Uint64(w[o:])
+		sum = sum16(sum, v)
+		bright += geMask128(v, brightM) >> 7
+		if darkHi {
+			dark += (highs &^ geMask128(v, darkM)) >> 7
+		} else {
+			dark += leMask(v, darkT) >> 7
+		}
+	}
+	// At most 8 words: 16-bit lanes hold at most 16·255, byte lanes 8.
+	ls.sum += hsum16(sum)
+	ls.dark += hsum8(dark)
+	ls.bright += hsum8(bright)
+}
+
+// freezeWords adds the differences of up to eight words to the previous
+// frame's (any at all) and their absolute differences to the reference's
+// (ref nil: prev is the reference).
+func freezeWords(ls *lumaStats, cur, prev, ref []byte) {
+	var changed, sad uint64
+	le := binary.LittleEndian
+	if ref == nil {
+		for o := 0; o+8 <= len(cur); o += 8 {
+			d := absDiff8(le.Uint64(cur[o:]), le.Uint64(prev[o:]))
+			changed |= d
+			sad = sum16(sad, d)
+		}
+	} else {
+		for o := 0; o+8 <= len(cur); o += 8 {
+			w := le.Uint64(cur[o:])
+			changed |= w ^ le.Uint64(prev[o:])
+			sad = sum16(sad, absDiff8(w, le.Uint64(ref[o:])))
+		}
+	}
+	ls.changed |= changed
+	ls.sad += hsum16(sad)
 }
 
 // advance ends the frame: it becomes the previous frame, and the freeze
@@ -263,21 +322,4 @@ func (x *extractor) advance(keepRef bool) {
 			break
 		}
 	}
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func countLEScalar(v []byte, t uint8) int {
-	n := 0
-	for _, b := range v {
-		if b <= t {
-			n++
-		}
-	}
-	return n
 }
