@@ -125,3 +125,54 @@ func FuzzSettingsProps(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSkew feeds the timestamp-skew detector buffers whose stamps jump,
+// stall, go back or leap hours ahead, with durations from none to huge,
+// resets and finishes: no panic, edges alternate and end closed, and a
+// buffer costs bounded work (a huge duration skips ticks, never loops).
+func FuzzSkew(f *testing.F) {
+	f.Add([]byte("vavavavavavava"))
+	f.Add([]byte{0x01, 0x92, 0x23, 0xb4, 0x45, 0xf6, 0x07, 0x88, 0xe9, 0x3a})
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		k := NewSkew(DefaultSettings())
+		var evs []defect.Event
+		vt, at := time.Duration(0), time.Duration(0)
+		for _, op := range ops {
+			arg := time.Duration(op & 0x0f)
+			switch op >> 4 {
+			case 0, 1, 2, 3: // video frame
+				vt += 40 * time.Millisecond
+				evs = k.AddVideo(vt, 40*time.Millisecond, evs)
+			case 4: // video frame without duration, stamps jumping
+				vt += (arg - 4) * 100 * time.Millisecond
+				evs = k.AddVideo(vt, 0, evs)
+			case 5, 6, 7, 8: // audio buffer
+				at += 21 * time.Millisecond
+				evs = k.AddAudio(at, 21*time.Millisecond, evs)
+			case 9: // audio stamps jumping
+				at += (arg - 6) * 150 * time.Millisecond
+				evs = k.AddAudio(at, 21*time.Millisecond, evs)
+			case 10: // a huge duration
+				vt += arg * time.Hour
+				evs = k.AddVideo(vt, arg*time.Hour, evs)
+			case 11: // stalled stamps
+				evs = k.AddAudio(at, 21*time.Millisecond, evs)
+			case 12:
+				evs = k.Reset(evs)
+			case 13:
+				evs = k.Finish(evs)
+			default:
+				for i := 0; i < int(arg)*10; i++ {
+					vt += 40 * time.Millisecond
+					evs = k.AddVideo(vt, 40*time.Millisecond, evs)
+					at += 40 * time.Millisecond
+					evs = k.AddAudio(at, 40*time.Millisecond, evs)
+				}
+			}
+			if s := k.Estimate().SkewMs; math.IsNaN(s) || math.IsInf(s, 0) {
+				t.Fatalf("skew %v", s)
+			}
+		}
+		checkEdges(t, k.Finish(evs))
+	})
+}

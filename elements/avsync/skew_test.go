@@ -24,13 +24,19 @@ type arrival struct {
 // jitter).
 func skewFeed(dur time.Duration, stamp func(bool, time.Duration) time.Duration, delay func(bool, time.Duration) float64) []arrival {
 	var a []arrival
+	// A stream's buffers leave a queue in order: one is never handed out
+	// before the one ahead of it.
 	fd := 40 * time.Millisecond
+	last := math.Inf(-1)
 	for rt := time.Duration(0); rt < dur; rt += fd {
-		a = append(a, arrival{rt.Seconds() + delay(true, rt), true, stamp(true, rt) + fd, fd})
+		last = math.Max(last, rt.Seconds()+delay(true, rt))
+		a = append(a, arrival{last, true, stamp(true, rt) + fd, fd})
 	}
 	bd := time.Duration(1024 * int64(time.Second) / 48000)
+	last = math.Inf(-1)
 	for rt := time.Duration(0); rt < dur; rt += bd {
-		a = append(a, arrival{rt.Seconds() + delay(false, rt), false, stamp(false, rt) + bd, bd})
+		last = math.Max(last, rt.Seconds()+delay(false, rt))
+		a = append(a, arrival{last, false, stamp(false, rt) + bd, bd})
 	}
 	sort.SliceStable(a, func(i, j int) bool { return a[i].when < a[j].when })
 	return a
@@ -199,4 +205,103 @@ func TestSkewDatesFaultsInTheirStream(t *testing.T) {
 	}
 	within(t, "video stall start", evs[0].PTS, 20.2, 0.3)
 	within(t, "video stall end", evs[1].PTS, 22, 0.3)
+}
+
+// starved is file QC on a loaded machine: the audio branch leads by 0.3 s,
+// and now and then one branch's thread waits for the CPU while the other
+// runs on into its queue (up to 0.6 s of media, for up to a second).
+func starved(seed uint64) func(bool, time.Duration) float64 {
+	r := rand.New(rand.NewPCG(seed, 7))
+	extra := map[bool][]float64{}
+	for _, video := range []bool{true, false} {
+		x := make([]float64, 400) // per 100 ms
+		for i := 0; i < len(x); {
+			if r.Float64() < 0.1 {
+				d, n := 0.6*r.Float64(), 1+r.IntN(10)
+				for j := i; j < min(i+n, len(x)); j++ {
+					x[j] = d
+				}
+				i += n
+				continue
+			}
+			i++
+		}
+		extra[video] = x
+	}
+	return func(video bool, rt time.Duration) float64 {
+		d := extra[video][int(rt/(100*time.Millisecond))%400]
+		if video {
+			return 0.3 + d
+		}
+		return d
+	}
+}
+
+// TestSkewArrivalIndependent: the same buffers handed out live, with audio
+// 0.5 s ahead, or by a starved machine's threads give the same events: a
+// timestamp fault is judged in each stream's own media, and arrival only
+// decides what timestamps cannot (data missing, a stream stopped).
+func TestSkewArrivalIndependent(t *testing.T) {
+	lead := func(video bool, _ time.Duration) float64 {
+		if video {
+			return 0.55
+		}
+		return 0.05
+	}
+	fault := func(video bool, rt time.Duration) time.Duration {
+		switch {
+		case !video && rt >= 5*time.Second && rt < 10*time.Second:
+			return rt + 500*time.Millisecond
+		case !video && rt >= 14*time.Second && rt < 18*time.Second:
+			return rt - 300*time.Millisecond
+		case video && rt >= 22*time.Second && rt < 24*time.Second:
+			return 22 * time.Second
+		}
+		return rt
+	}
+	want, _ := runSkew(skewFeed(30*time.Second, fault, live), DefaultSettings())
+	if len(want) != 6 {
+		t.Fatalf("live: events %v", want)
+	}
+	for _, w := range []struct {
+		name  string
+		delay func(bool, time.Duration) float64
+	}{{"audio 0.5 s ahead", lead}, {"starved 1", starved(1)}, {"starved 2", starved(2)}, {"starved 3", starved(3)}} {
+		got, k := runSkew(skewFeed(30*time.Second, fault, w.delay), DefaultSettings())
+		if len(got) != len(want) {
+			t.Fatalf("%s: events %v, live gave %v", w.name, got, want)
+		}
+		for i := range got {
+			if got[i].Edge != want[i].Edge || got[i].PTS != want[i].PTS || math.Abs(got[i].OffsetMs-want[i].OffsetMs) > 1 {
+				t.Errorf("%s: event %d %v, live gave %v", w.name, i, got[i], want[i])
+			}
+		}
+		if k.Estimate().MarginMs > 1 {
+			t.Errorf("%s: margin %.0f ms: the baseline saw arrival jitter", w.name, k.Estimate().MarginMs)
+		}
+	}
+}
+
+// TestSkewGapIsNotSkew: 300 ms of audio lost (the stamps after the gap are
+// right) is no skew, live or in file QC: the audio data fell behind the
+// video's by as much as its stamps moved on.
+func TestSkewGapIsNotSkew(t *testing.T) {
+	lead := func(video bool, _ time.Duration) float64 {
+		if video {
+			return 0.35
+		}
+		return 0.05
+	}
+	for name, delay := range map[string]func(bool, time.Duration) float64{"live": live, "file": lead} {
+		var kept []arrival
+		for _, x := range skewFeed(30*time.Second, clean, delay) {
+			if !x.video && x.end > 10*time.Second && x.end <= 10300*time.Millisecond {
+				continue
+			}
+			kept = append(kept, x)
+		}
+		if evs, k := runSkew(kept, DefaultSettings()); len(evs) != 0 || math.Abs(k.Estimate().SkewMs) > 25 {
+			t.Errorf("%s: events %v, skew %.0f ms", name, evs, k.Estimate().SkewMs)
+		}
+	}
 }
