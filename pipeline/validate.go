@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/avwatch/avwatch/pipeline/event"
@@ -133,11 +134,45 @@ func describeParseError(err error) string {
 		}
 		return "pipeline: " + strings.Join(parts, "; ")
 	case parseErrNoSuchProp:
-		return "pipeline: " + pe.msg + " (gst-inspect-1.0 ELEMENT lists its properties)"
+		msg, f := userElement(pe.msg, Registry{}.Has)
+		return "pipeline: " + msg + " (gst-inspect-1.0 " + f + " lists its properties)"
+	case parseErrCouldNotSetProp:
+		msg, f := userElement(pe.msg, Registry{}.Has)
+		return "pipeline: " + msg + " (gst-inspect-1.0 " + f + " lists its properties, their types and ranges)"
 	case parseErrLink:
 		return "pipeline: " + pe.msg + ": the formats do not fit; put a converter between them (videoconvert, audioconvert) or a decoder (decodebin3)"
 	case parseErrSyntax:
 		return "pipeline does not parse: " + pe.msg + " (gst-launch-1.0 syntax: element prop=value ! element ...)"
 	}
 	return "pipeline: " + pe.msg
+}
+
+// GST_PARSE_ERROR_COULD_NOT_SET_PROPERTY (gst/gstparse.h): a value that
+// does not fit the property.
+const parseErrCouldNotSetProp = 4
+
+// inElement is how gst_parse names the element in a property error.
+var inElement = regexp.MustCompile(`in element "([^"]*)"`)
+
+// userElement makes a property error name the element the way the user
+// wrote it, and returns the factory to inspect (ELEMENT when unknown).
+// GStreamer 1.22 makes an element with its properties and so names the
+// factory ("audioqc"); 1.20 sets them on the element made and names the
+// instance: a name= given before the property, or else GStreamer's
+// automatic name — the type's name and a counter ("audioqc30",
+// "decodebin3-2") — which the user never wrote. An automatic name is turned
+// back into its factory when that factory exists; any other name is kept.
+func userElement(msg string, isFactory func(string) bool) (string, string) {
+	m := inElement.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return msg, "ELEMENT"
+	}
+	name := msg[m[2]:m[3]]
+	if isFactory(name) {
+		return msg, name
+	}
+	if base := strings.TrimSuffix(strings.TrimRight(name, "0123456789"), "-"); base != name && base != "" && isFactory(base) {
+		return msg[:m[2]] + base + msg[m[3]:], base
+	}
+	return msg, "ELEMENT"
 }

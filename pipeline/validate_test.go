@@ -41,7 +41,8 @@ func TestValidate(t *testing.T) {
 		{"no analyser", event.Spec{Pipeline: "audiotestsrc ! fakesink"}, "pipeline has no videoqc or audioqc element"},
 		{"syntax", event.Spec{Pipeline: "audiotestsrc ! ! audioqc"}, "pipeline does not parse"},
 		{"bad link", event.Spec{Pipeline: "videotestsrc ! audioqc ! fakesink"}, "could not link"},
-		{"bad inline property", event.Spec{Pipeline: "audiotestsrc ! audioqc silence-db=3 ! fakesink"}, `no property "silence-db" in element "audioqc"`},
+		{"bad inline property", event.Spec{Pipeline: "audiotestsrc ! audioqc silence-db=3 ! fakesink"}, `no property "silence-db" in element "audioqc" (gst-inspect-1.0 audioqc lists`},
+		{"bad inline value", event.Spec{Pipeline: "audiotestsrc ! audioqc silence-threshold-db=loud ! fakesink"}, `could not set property "silence-threshold-db" in element "audioqc" to "loud" (gst-inspect-1.0 audioqc lists`},
 		{"property of unknown element", event.Spec{Source: clip, Properties: map[string]string{"vqc.black": "true"}}, `no element named or made by "vqc"`},
 		{"unknown property", event.Spec{Source: clip, Properties: map[string]string{"audioqc.silence-db": "-50"}}, `has no property "silence-db" (gst-inspect-1.0 audioqc lists them)`},
 		{"bad value", event.Spec{Source: clip, Properties: map[string]string{"audioqc.silence-threshold-db": "loud"}}, `"silence-threshold-db": loud is not a valid gdouble`},
@@ -60,6 +61,33 @@ func TestValidate(t *testing.T) {
 	}
 	if n := LivePipelines(); n != 0 {
 		t.Errorf("validation left %d pipelines", n)
+	}
+}
+
+// TestParseErrorNamesFactory: GStreamer 1.20's parser names the element
+// instance in property errors (1.22 names the factory); the message the
+// user gets names what they wrote either way. The messages are 1.20's
+// (gst/parse/grammar.y, gst_parse_element_set).
+func TestParseErrorNamesFactory(t *testing.T) {
+	if err := Init(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		code      int
+		msg, want string
+	}{
+		{parseErrNoSuchProp, `no property "silence-db" in element "audioqc30"`, `pipeline: no property "silence-db" in element "audioqc" (gst-inspect-1.0 audioqc lists its properties)`},
+		{parseErrNoSuchProp, `no property "silence-db" in element "audioqc"`, `pipeline: no property "silence-db" in element "audioqc" (gst-inspect-1.0 audioqc lists its properties)`},
+		{parseErrNoSuchProp, `no property "foo" in element "decodebin3-2"`, `in element "decodebin3" (gst-inspect-1.0 decodebin3 lists`},
+		{parseErrCouldNotSetProp, `could not set property "silence-threshold-db" in element "audioqc0" to "loud"`, `pipeline: could not set property "silence-threshold-db" in element "audioqc" to "loud" (gst-inspect-1.0 audioqc lists`},
+		// A name= the user gave is what they wrote: kept.
+		{parseErrNoSuchProp, `no property "silence-db" in element "aqc1"`, `in element "aqc1" (gst-inspect-1.0 ELEMENT lists`},
+		{parseErrNoSuchProp, `no property "x" in element "h264parse"`, `in element "h264parse" (`},
+	} {
+		got := describeParseError(&parseError{code: c.code, msg: c.msg})
+		if !strings.Contains(got, c.want) {
+			t.Errorf("%s\n  gave %s\n  want it to contain %s", c.msg, got, c.want)
+		}
 	}
 }
 
