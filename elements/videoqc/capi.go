@@ -77,6 +77,17 @@ static gboolean avw_vqc_set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCa
 	default: fmt = AVW_OTHER;
 	}
 	int full = GST_VIDEO_INFO_COLORIMETRY(&s->info).range == GST_VIDEO_COLOR_RANGE_0_255;
+	// The range as the caps state it: GstVideoInfo replaces a YUV
+	// colorimetry whose matrix is unknown with the default for the size,
+	// which is limited range. avdec_h264 says "1:0:0:0" (full range,
+	// nothing else known) for an H.264 stream with video_full_range_flag
+	// set and no colour description (ffmpeg's yuvj420p, many IP cameras):
+	// read as 16..235, its dark scenes measure as black.
+	const gchar *cs = gst_structure_get_string(gst_caps_get_structure(incaps, 0), "colorimetry");
+	GstVideoColorimetry cm;
+	if (cs && gst_video_colorimetry_from_string(&cm, cs) && cm.range != GST_VIDEO_COLOR_RANGE_UNKNOWN) {
+		full = cm.range == GST_VIDEO_COLOR_RANGE_0_255;
+	}
 	return avwVqcSetCaps(trans, fmt, GST_VIDEO_INFO_WIDTH(&s->info), GST_VIDEO_INFO_HEIGHT(&s->info), full);
 }
 
