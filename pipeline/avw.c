@@ -230,6 +230,7 @@ avw_inst *avw_inst_new(GstElement *pipeline) {
 	in->bus = gst_element_get_bus(pipeline);
 	in->last_pts[0] = in->last_pts[1] = -1;
 	in->first_pts[0] = in->first_pts[1] = -1;
+	in->first_st[0] = in->first_st[1] = -1;
 	return in;
 }
 
@@ -237,6 +238,7 @@ typedef struct {
 	gint64 *count;
 	gint64 *pts;
 	gint64 *first;
+	gint64 *first_st;
 	gint *eos;
 } probe_ctx;
 
@@ -257,7 +259,21 @@ static GstPadProbeReturn count_cb(GstPad *pad, GstPadProbeInfo *info, gpointer d
 	__atomic_add_fetch(c->count, n, __ATOMIC_RELAXED);
 	if (GST_CLOCK_TIME_IS_VALID(pts)) {
 		gint64 none = -1;
-		__atomic_compare_exchange_n(c->first, &none, (gint64)pts, FALSE, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		if (__atomic_compare_exchange_n(c->first, &none, (gint64)pts, FALSE, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+			// Once per stream: where the first buffer sits on the
+			// container's presentation timeline (an MP4 edit list
+			// puts it at 0 whatever its raw PTS).
+			GstEvent *ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+			if (ev != NULL) {
+				const GstSegment *seg;
+				gst_event_parse_segment(ev, &seg);
+				if (seg->format == GST_FORMAT_TIME) {
+					guint64 st = gst_segment_to_stream_time(seg, GST_FORMAT_TIME, pts);
+					if (GST_CLOCK_TIME_IS_VALID(st)) __atomic_store_n(c->first_st, (gint64)st, __ATOMIC_RELAXED);
+				}
+				gst_event_unref(ev);
+			}
+		}
 		__atomic_store_n(c->pts, (gint64)pts, __ATOMIC_RELAXED);
 	}
 	return GST_PAD_PROBE_OK;
@@ -271,6 +287,7 @@ static void probe_pad(avw_inst *in, GstElement *e, int kind) {
 	c->pts = &in->last_pts[kind];
 	c->eos = &in->eos[kind];
 	c->first = &in->first_pts[kind];
+	c->first_st = &in->first_st[kind];
 	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
 		count_cb, c, g_free);
 	gst_object_unref(pad);
@@ -312,6 +329,7 @@ gint64 avw_inst_buffers(avw_inst *in, int kind) { return __atomic_load_n(&in->bu
 gint64 avw_inst_last_pts(avw_inst *in, int kind) { return __atomic_load_n(&in->last_pts[kind], __ATOMIC_RELAXED); }
 int avw_inst_analysers(avw_inst *in, int kind) { return in->analysers[kind]; }
 gint64 avw_inst_first_pts(avw_inst *in, int kind) { return __atomic_load_n(&in->first_pts[kind], __ATOMIC_RELAXED); }
+gint64 avw_inst_first_stream_time(avw_inst *in, int kind) { return __atomic_load_n(&in->first_st[kind], __ATOMIC_RELAXED); }
 int avw_inst_eos(avw_inst *in, int kind) { return g_atomic_int_get(&in->eos[kind]); }
 
 gint64 avw_inst_position(avw_inst *in) {

@@ -16,6 +16,7 @@ typedef struct {
 	gint64 buffers[2];   // buffers that reached the analysers (atomic)
 	gint64 last_pts[2];  // PTS of the latest one, -1 unknown (atomic)
 	gint64 first_pts[2]; // PTS of the first one, -1 unknown (atomic)
+	gint64 first_st[2];  // its stream time (the segment's), -1 unknown (atomic)
 	int analysers[2];    // analyser pads probed per kind
 	gint eos[2];         // analyser pads that saw EOS (atomic)
 } avw_inst;
@@ -54,6 +55,7 @@ gint64 avw_inst_buffers(avw_inst *in, int kind);
 gint64 avw_inst_last_pts(avw_inst *in, int kind);
 int avw_inst_analysers(avw_inst *in, int kind);
 gint64 avw_inst_first_pts(avw_inst *in, int kind);
+gint64 avw_inst_first_stream_time(avw_inst *in, int kind);
 int avw_inst_eos(avw_inst *in, int kind);
 gint64 avw_inst_position(avw_inst *in);
 gint64 avw_inst_duration(avw_inst *in);

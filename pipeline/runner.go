@@ -680,6 +680,17 @@ func runnerStats(in *C.avw_inst, v, a int64, fps float64, restarts int) map[stri
 	if first >= 0 {
 		st["first_pts_s"] = time.Duration(first).Seconds()
 	}
+	// The same origin on the container's presentation timeline (stream
+	// time): what players and other tools call 0.
+	firstST := int64(-1)
+	for _, k := range []C.int{C.AVW_VIDEO, C.AVW_AUDIO} {
+		if f := int64(C.avw_inst_first_stream_time(in, k)); f >= 0 && (firstST < 0 || f < firstST) {
+			firstST = f
+		}
+	}
+	if firstST >= 0 {
+		st["first_stream_time_s"] = time.Duration(firstST).Seconds()
+	}
 	return st
 }
 

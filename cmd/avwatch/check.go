@@ -193,7 +193,7 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 	var edges []event.Event // defect edges, converted once media time zero is known
 	bar := newProgress(os.Stderr, filepath.Base(src), prog)
 	var position, duration float64
-	firstPTS := -1.0
+	firstPTS, firstST := -1.0, -1.0
 	for ev := range s.Events() {
 		switch ev.Kind {
 		case event.KindDefect:
@@ -208,6 +208,9 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 				}
 				if v, ok := ev.Stats["first_pts_s"]; ok {
 					firstPTS = v
+				}
+				if v, ok := ev.Stats["first_stream_time_s"]; ok {
+					firstST = v
 				}
 				bar.update(position, duration, ev.Stats["fps"])
 			}
@@ -236,8 +239,16 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 	if rep.DurationS <= 0 {
 		rep.DurationS = position
 	}
-	// media time of an edge: its PTS from the first frame or sample.
+	// media time of an edge: from the first frame or sample, on the
+	// container's presentation timeline (stream time) where both are known:
+	// an MP4's edit list puts its first video frame at 0 even when B-frames
+	// start the raw timestamps at 67–80 ms and the audio's at 21 ms, which
+	// would date video events late; a transport stream's timestamps start
+	// anywhere, hence the origin.
 	mediaTime := func(d defect.Event) float64 {
+		if d.StreamTime >= 0 && firstST >= 0 {
+			return math.Max(0, d.StreamTime.Seconds()-firstST)
+		}
 		if d.PTS >= 0 && firstPTS >= 0 {
 			return math.Max(0, d.PTS.Seconds()-firstPTS)
 		}
