@@ -28,12 +28,14 @@ type Marker struct {
 	win window
 
 	// video: Bright baseline (minimum of recent frames) and flash state
-	br      [markerBaseFrames]float64
-	nbr     int
-	inFlash bool
-	vHead   time.Duration
-	vLast   time.Duration
-	vSeen   bool
+	br       [markerBaseFrames]float64
+	nbr      int
+	inFlash  bool
+	flashAt  time.Duration // onset of the flash in progress
+	flashMax float64       // its largest rise over the baseline
+	vHead    time.Duration
+	vLast    time.Duration
+	vSeen    bool
 
 	// audio: tone state and the onset waiting for its next block
 	toneOn   bool
@@ -78,10 +80,19 @@ type MarkerEstimate struct {
 const (
 	markerBaseFrames = 16   // Bright baseline: the calmest of the last 16 frames
 	minPatch         = 0.01 // a white patch must cover ≥1% of the picture
-	toneMinPower     = 1e-5 // −47 dBFS mean square: above any noise floor of a test signal
-	toneDominance    = 0.5  // the tone carries at least half the block energy
-	toneGapBlocks    = 10   // 50 ms without tone before a new burst counts
-	markerGap        = 5 * time.Second
+	// maxFlash is the longest a white patch may stay on and still be a
+	// marker: sync-test flashes last one frame to a few hundred ms, and
+	// markers repeat every 1–4 s. A brighter picture that lasts longer is
+	// the programme's new level: it becomes the baseline and is no marker.
+	maxFlash = 500 * time.Millisecond
+	// flashDominance: a flash whose rise is this many times another's is a
+	// different kind of event (a white frame over a programme graphic),
+	// not the same patch growing through field or encoder blending (≤2×).
+	flashDominance = 4.0
+	toneMinPower   = 1e-5 // −47 dBFS mean square: above any noise floor of a test signal
+	toneDominance  = 0.5  // the tone carries at least half the block energy
+	toneGapBlocks  = 10   // 50 ms without tone before a new burst counts
+	markerGap      = 5 * time.Second
 	// markerJumpMs is how far from the tracked offset a pair may be and
 	// still count: a real change of offset larger than this needs three
 	// agreeing pairs to be believed.
@@ -108,6 +119,13 @@ func (o *onsets) push(t time.Duration) {
 func (o *onsets) at(i int) (time.Duration, bool) {
 	k := (o.head + i) % onsetCap
 	return o.t[k], o.used[k]
+}
+
+// dropLast withdraws the newest onset if it is at t.
+func (o *onsets) dropLast(t time.Duration) {
+	if o.n > 0 && o.t[(o.head+o.n-1)%onsetCap] == t {
+		o.n--
+	}
 }
 func (o *onsets) use(i int) { o.used[(o.head+i)%onsetCap] = true }
 func (o *onsets) pop()      { o.head = (o.head + 1) % onsetCap; o.n-- }
@@ -147,6 +165,9 @@ func (m *Marker) forget() {
 }
 
 func (m *Marker) flush(end time.Duration, out []defect.Event) []defect.Event {
+	// One bad pair, or bad pairs spanning less than MinDuration, must
+	// not alert because the stream ran on after them.
+	m.win.dropCandidate()
 	_, thr := m.lim.bad(m.est.OffsetMs, true)
 	return m.win.flush(end, m.est.OffsetMs, thr, out)
 }
@@ -172,23 +193,47 @@ func (m *Marker) AddVideo(f VideoFrame, out []defect.Event) []defect.Event {
 		m.forget() // timestamps restarted: pending onsets are of another timeline
 	}
 	m.vLast = f.RT
-	base := math.Inf(1)
+	base, top := math.Inf(1), math.Inf(-1)
 	for i := 0; i < min(m.nbr, markerBaseFrames); i++ {
-		base = math.Min(base, m.br[i])
+		base, top = math.Min(base, m.br[i]), math.Max(top, m.br[i])
 	}
+	ending := false
 	if m.nbr > 0 {
 		rise := f.Bright - base
 		switch {
-		case !m.inFlash && rise >= minPatch:
-			m.inFlash = true
+		// A patch must add minPatch above the brightest recent programme
+		// frame, not only above the calmest: programme white share
+		// flickers by about a percent from frame to frame (grain, a
+		// graphic moving), and every such flicker would be a flash that
+		// competes for the marker's tone.
+		case !m.inFlash && f.Bright-top >= minPatch,
+			m.inFlash && rise >= minPatch && rise >= flashDominance*m.flashMax:
+			// A new flash, or a much stronger one on top of a weak one
+			// (a white frame while a programme graphic is up): the weak
+			// one must not hide the marker.
+			m.inFlash, m.flashAt, m.flashMax = true, f.RT, rise
 			m.flashes.push(f.RT)
-		case m.inFlash && rise < minPatch/2:
+		case m.inFlash && (rise < minPatch/2 || rise < m.flashMax/2):
+			// The patch is gone once the rise falls below half its own
+			// peak, so a programme that brightened a little during the
+			// flash does not hold the flash (and the baseline) for ever.
+			m.inFlash, ending = false, true
+		case m.inFlash && f.RT-m.flashAt > maxFlash:
+			// Too long for a marker: the programme's new level.
 			m.inFlash = false
+			m.flashes.dropLast(m.flashAt)
+			for i := range m.br {
+				m.br[i] = f.Bright
+			}
+		case m.inFlash:
+			m.flashMax = max(m.flashMax, rise)
 		}
 	}
 	// A patch that stays on would become the baseline and end the
 	// flash: keep the baseline from before the flash while it lasts.
-	if !m.inFlash {
+	// The frame a flash ends on may still show some of it (a blended
+	// frame): kept out too, or it would raise the bar for the next flash.
+	if !m.inFlash && !ending {
 		m.br[m.nbr%markerBaseFrames] = f.Bright
 		m.nbr++
 		if m.nbr > 1<<30 {
@@ -333,7 +378,6 @@ func (m *Marker) measured(at time.Duration, offsetMs float64, out []defect.Event
 	m.est.At, m.est.OffsetMs = at, offsetMs
 	m.est.Pairs++
 	m.est.Present = true
-	m.lastPair = at
 	m.recent[m.nrecent%3] = offsetMs
 	m.nrecent++
 	// Expect the next pair near the median of the last three, so one
@@ -342,6 +386,12 @@ func (m *Marker) measured(at time.Duration, offsetMs float64, out []defect.Event
 	if m.nrecent >= 3 {
 		m.ref = median3(m.recent, 3)
 	}
+	if m.est.Pairs > 1 && at-m.lastPair > markerGap {
+		// Bad pairs further apart than markerGap are not one bad state:
+		// the markers were gone in between.
+		m.win.dropCandidate()
+	}
+	m.lastPair = at
 	bad, thr := m.lim.bad(offsetMs, m.win.active())
 	return m.win.step(at, bad, offsetMs, thr, out)
 }

@@ -61,6 +61,16 @@ func (w *window) stepUnknown(at time.Duration, offsetMs, thr float64, out []defe
 	return out
 }
 
+// dropCandidate forgets bad verdicts that have not opened a window yet.
+// For a detector with sparse verdicts (a marker pair every 1–4 s) the time
+// after the last verdict is unknown, not bad: a candidate must be confirmed
+// by verdicts spanning MinDuration, not by the stream going on past it.
+func (w *window) dropCandidate() {
+	if !w.gate.Active() {
+		w.gate.Reset()
+	}
+}
+
 // flush closes an open window at end (end of stream or reset).
 func (w *window) flush(end time.Duration, offsetMs, thr float64, out []defect.Event) []defect.Event {
 	startAt, started, endAt, ended := w.gate.Flush(end)
