@@ -157,11 +157,15 @@ func newID() string {
 
 func secs(d time.Duration) float64 { return d.Seconds() }
 
-// mediaTime is an edge's time from the first frame of the run: PTS minus
-// the first frame's PTS when the runner told it, else the segment's stream
-// time, else the raw PTS (as `avwatch check` does).
-func mediaTime(d defect.Event, firstPTS time.Duration) float64 {
+// mediaTime is an edge's time from the first frame of the run: the
+// runner's own (on the container's presentation timeline, as `avwatch
+// check` reports), else PTS minus the first frame's PTS when the runner's
+// stats told it, else the segment's stream time, else the raw PTS.
+func mediaTime(ev event.Event, firstPTS time.Duration) float64 {
+	d := ev.Defect
 	switch {
+	case ev.HasMediaTime:
+		return ev.MediaTime.Seconds()
 	case firstPTS >= 0 && d.PTS >= firstPTS:
 		return (d.PTS - firstPTS).Seconds()
 	case d.StreamTime > 0:
@@ -178,7 +182,7 @@ func (tr *tracker) defect(ev event.Event) {
 		return
 	}
 	tr.mu.Lock()
-	media := mediaTime(d, tr.firstPTS)
+	media := mediaTime(ev, tr.firstPTS)
 	tr.mu.Unlock()
 	al := payload.Alert{
 		ID: newID(), Device: tr.a.topics.Device, Stream: tr.name, Type: d.Type, Event: d.Edge,

@@ -714,6 +714,37 @@ func branchesDone(in *C.avw_inst) bool {
 	return ended > 0 && empty > 0
 }
 
+// mediaTime places d on the run's own timeline: from the first frame or
+// sample that reached an analyser, on the container's presentation timeline
+// (stream time: an MP4's edit list puts its first video frame at 0 even when
+// B-frames start the raw timestamps at 67–80 ms and the audio's at 21 ms)
+// where both are known, else by PTS (a transport stream's timestamps start
+// anywhere); false when neither is known. The probes record the first
+// buffer before the analyser sees it, so both are known for any element's
+// event.
+func mediaTime(in *C.avw_inst, d defect.Event) (time.Duration, bool) {
+	first := func(get func(*C.avw_inst, C.int) C.gint64) time.Duration {
+		f := int64(-1)
+		for _, k := range []C.int{C.AVW_VIDEO, C.AVW_AUDIO} {
+			if v := int64(get(in, k)); v >= 0 && (f < 0 || v < f) {
+				f = v
+			}
+		}
+		return time.Duration(f)
+	}
+	if d.StreamTime >= 0 {
+		if f := first(func(in *C.avw_inst, k C.int) C.gint64 { return C.avw_inst_first_stream_time(in, k) }); f >= 0 {
+			return max(0, d.StreamTime-f), true
+		}
+	}
+	if d.PTS >= 0 {
+		if f := first(func(in *C.avw_inst, k C.int) C.gint64 { return C.avw_inst_first_pts(in, k) }); f >= 0 {
+			return max(0, d.PTS-f), true
+		}
+	}
+	return 0, false
+}
+
 func maxPTS(in *C.avw_inst) time.Duration {
 	v, a := int64(C.avw_inst_last_pts(in, C.AVW_VIDEO)), int64(C.avw_inst_last_pts(in, C.AVW_AUDIO))
 	return time.Duration(max(v, a))
@@ -734,9 +765,13 @@ func (r *stream) handle(ctx context.Context, in *C.avw_inst, m *C.GstMessage, pl
 	if p, ok := message.Parse(unsafe.Pointer(m)); ok {
 		switch p.Kind {
 		case message.KindDefect:
-			r.emit(ctx, event.Event{Kind: event.KindDefect, Element: p.Element, Defect: p.Defect})
+			ev := event.Event{Kind: event.KindDefect, Element: p.Element, Defect: p.Defect}
+			ev.MediaTime, ev.HasMediaTime = mediaTime(in, p.Defect)
+			r.emit(ctx, ev)
 		case message.KindSnapshot:
-			r.emit(ctx, event.Event{Kind: event.KindSnapshot, Element: p.Element, Defect: p.Defect, Snapshot: p.JPEG})
+			ev := event.Event{Kind: event.KindSnapshot, Element: p.Element, Defect: p.Defect, Snapshot: p.JPEG}
+			ev.MediaTime, ev.HasMediaTime = mediaTime(in, p.Defect)
+			r.emit(ctx, ev)
 		case message.KindStats:
 			r.emit(ctx, event.Event{Kind: event.KindStats, Element: p.Element, Stats: p.Stats})
 		}

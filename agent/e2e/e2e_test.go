@@ -127,7 +127,19 @@ func TestAgentOnClips(t *testing.T) {
 		t.Fatal("alerts arrived while the broker was down?")
 	}
 	b.Restart()
-	sub.WaitFor("every stream to reach the end of its file", 3*time.Minute, func(m []testbroker.Message) bool {
+	// The retained status is the latest value, published at once; the
+	// alerts come from the outbox in order behind it, so the wait is for
+	// both: every stream stopped and as many end alerts as the truth has
+	// windows (which ones, and when, is checked below).
+	wantEnds := map[string]int{}
+	for name, clip := range streams {
+		for _, ev := range truth.Events {
+			if ev.Clip == clip && !ev.Decoy && !ev.Optional {
+				wantEnds[name]++
+			}
+		}
+	}
+	sub.WaitFor("every stream to reach the end of its file and its alerts to arrive", 3*time.Minute, func(m []testbroker.Message) bool {
 		select {
 		case <-exited:
 			t.Fatalf("agent exited:\n%s", log.String())
@@ -137,6 +149,18 @@ func TestAgentOnClips(t *testing.T) {
 			var st payload.StreamStatus
 			l, ok := sub.Last("avwatch/" + dev + "/" + name + "/status")
 			if !ok || json.Unmarshal(l.Payload, &st) != nil || st.State != "stopped" {
+				return false
+			}
+		}
+		ends := map[string]int{}
+		for _, msg := range m {
+			var a payload.Alert
+			if strings.HasSuffix(msg.Topic, "/alerts") && json.Unmarshal(msg.Payload, &a) == nil && a.Event == "end" {
+				ends[a.Stream]++
+			}
+		}
+		for name, n := range wantEnds {
+			if ends[name] < n {
 				return false
 			}
 		}

@@ -239,20 +239,19 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 	if rep.DurationS <= 0 {
 		rep.DurationS = position
 	}
-	// media time of an edge: from the first frame or sample, on the
-	// container's presentation timeline (stream time) where both are known:
-	// an MP4's edit list puts its first video frame at 0 even when B-frames
-	// start the raw timestamps at 67–80 ms and the audio's at 21 ms, which
-	// would date video events late; a transport stream's timestamps start
-	// anywhere, hence the origin.
-	mediaTime := func(d defect.Event) float64 {
-		if d.StreamTime >= 0 && firstST >= 0 {
+	// media time of an edge: the runner's (from the first frame or sample,
+	// on the container's presentation timeline); else from the stats'
+	// origins.
+	mediaTime := func(ev event.Event) float64 {
+		d := ev.Defect
+		switch {
+		case ev.HasMediaTime:
+			return ev.MediaTime.Seconds()
+		case d.StreamTime >= 0 && firstST >= 0:
 			return math.Max(0, d.StreamTime.Seconds()-firstST)
-		}
-		if d.PTS >= 0 && firstPTS >= 0 {
+		case d.PTS >= 0 && firstPTS >= 0:
 			return math.Max(0, d.PTS.Seconds()-firstPTS)
-		}
-		if d.StreamTime >= 0 {
+		case d.StreamTime >= 0:
 			return d.StreamTime.Seconds()
 		}
 		return math.Max(0, d.PTS.Seconds())
@@ -263,14 +262,14 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		key := fmt.Sprintf("%s/%d", d.Type, d.Channel)
 		switch d.Edge {
 		case defect.Start:
-			open[key] = newCheckDefect(d, ev.Element, mediaTime(d))
+			open[key] = newCheckDefect(d, ev.Element, mediaTime(ev))
 		case defect.End:
 			c := open[key]
 			if c == nil { // an end without its start: the window from its duration
-				c = newCheckDefect(d, ev.Element, mediaTime(d)-d.Duration.Seconds())
+				c = newCheckDefect(d, ev.Element, mediaTime(ev)-d.Duration.Seconds())
 			}
 			delete(open, key)
-			c.EndS = mediaTime(d)
+			c.EndS = mediaTime(ev)
 			c.DurationS = c.EndS - c.StartS
 			if d.Duration > 0 {
 				c.DurationS = d.Duration.Seconds()

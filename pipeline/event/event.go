@@ -67,6 +67,12 @@ type Event struct {
 
 	Defect   defect.Event
 	Snapshot []byte // JPEG
+	// MediaTime places a defect or snapshot on the run's own timeline
+	// (valid when HasMediaTime): from its first frame or sample, on the
+	// container's presentation timeline (stream time) where known, else by
+	// PTS. What media_time_s and `avwatch check` report.
+	MediaTime    time.Duration
+	HasMediaTime bool
 
 	Element string             // element factory that posted stats, e.g. "videoqc"
 	Stats   map[string]float64 // feature name -> value
