@@ -328,8 +328,14 @@ void avw_inst_free(avw_inst *in) {
 gint64 avw_inst_buffers(avw_inst *in, int kind) { return __atomic_load_n(&in->buffers[kind], __ATOMIC_RELAXED); }
 gint64 avw_inst_last_pts(avw_inst *in, int kind) { return __atomic_load_n(&in->last_pts[kind], __ATOMIC_RELAXED); }
 int avw_inst_analysers(avw_inst *in, int kind) { return in->analysers[kind]; }
-gint64 avw_inst_first_pts(avw_inst *in, int kind) { return __atomic_load_n(&in->first_pts[kind], __ATOMIC_RELAXED); }
-gint64 avw_inst_first_stream_time(avw_inst *in, int kind) { return __atomic_load_n(&in->first_st[kind], __ATOMIC_RELAXED); }
+gint64 avw_inst_origin(avw_inst *in, int stream_time) {
+	gint64 *first = stream_time ? in->first_st : in->first_pts, o = -1;
+	for (int k = AVW_VIDEO; k <= AVW_AUDIO; k++) {
+		gint64 v = __atomic_load_n(&first[k], __ATOMIC_RELAXED);
+		if (v >= 0 && (o < 0 || v < o)) o = v;
+	}
+	return o;
+}
 int avw_inst_eos(avw_inst *in, int kind) { return g_atomic_int_get(&in->eos[kind]); }
 
 gint64 avw_inst_position(avw_inst *in) {

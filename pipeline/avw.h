@@ -54,8 +54,9 @@ void avw_inst_free(avw_inst *in);
 gint64 avw_inst_buffers(avw_inst *in, int kind);
 gint64 avw_inst_last_pts(avw_inst *in, int kind);
 int avw_inst_analysers(avw_inst *in, int kind);
-gint64 avw_inst_first_pts(avw_inst *in, int kind);
-gint64 avw_inst_first_stream_time(avw_inst *in, int kind);
+// The run's origin: the smallest first-buffer PTS (stream_time 0) or
+// first-buffer stream time (stream_time 1) over its streams; -1 unknown.
+gint64 avw_inst_origin(avw_inst *in, int stream_time);
 int avw_inst_eos(avw_inst *in, int kind);
 gint64 avw_inst_position(avw_inst *in);
 gint64 avw_inst_duration(avw_inst *in);

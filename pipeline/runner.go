@@ -669,27 +669,11 @@ func runnerStats(in *C.avw_inst, v, a int64, fps float64, restarts int) map[stri
 	if d := int64(C.avw_inst_duration(in)); d > 0 {
 		st["duration_s"] = time.Duration(d).Seconds()
 	}
-	// The PTS of the first frame or sample analysed: media time zero. A
-	// transport stream's timestamps do not start at 0.
-	first := int64(-1)
-	for _, k := range []C.int{C.AVW_VIDEO, C.AVW_AUDIO} {
-		if f := int64(C.avw_inst_first_pts(in, k)); f >= 0 && (first < 0 || f < first) {
-			first = f
-		}
-	}
-	if first >= 0 {
+	// The PTS of the first frame or sample analysed: media time zero for
+	// events the runner could not stamp itself (signal_loss). A transport
+	// stream's timestamps do not start at 0.
+	if first := int64(C.avw_inst_origin(in, 0)); first >= 0 {
 		st["first_pts_s"] = time.Duration(first).Seconds()
-	}
-	// The same origin on the container's presentation timeline (stream
-	// time): what players and other tools call 0.
-	firstST := int64(-1)
-	for _, k := range []C.int{C.AVW_VIDEO, C.AVW_AUDIO} {
-		if f := int64(C.avw_inst_first_stream_time(in, k)); f >= 0 && (firstST < 0 || f < firstST) {
-			firstST = f
-		}
-	}
-	if firstST >= 0 {
-		st["first_stream_time_s"] = time.Duration(firstST).Seconds()
 	}
 	return st
 }
@@ -723,24 +707,11 @@ func branchesDone(in *C.avw_inst) bool {
 // buffer before the analyser sees it, so both are known for any element's
 // event.
 func mediaTime(in *C.avw_inst, d defect.Event) (time.Duration, bool) {
-	first := func(get func(*C.avw_inst, C.int) C.gint64) time.Duration {
-		f := int64(-1)
-		for _, k := range []C.int{C.AVW_VIDEO, C.AVW_AUDIO} {
-			if v := int64(get(in, k)); v >= 0 && (f < 0 || v < f) {
-				f = v
-			}
-		}
-		return time.Duration(f)
+	if f := time.Duration(C.avw_inst_origin(in, 1)); d.StreamTime >= 0 && f >= 0 {
+		return max(0, d.StreamTime-f), true
 	}
-	if d.StreamTime >= 0 {
-		if f := first(func(in *C.avw_inst, k C.int) C.gint64 { return C.avw_inst_first_stream_time(in, k) }); f >= 0 {
-			return max(0, d.StreamTime-f), true
-		}
-	}
-	if d.PTS >= 0 {
-		if f := first(func(in *C.avw_inst, k C.int) C.gint64 { return C.avw_inst_first_pts(in, k) }); f >= 0 {
-			return max(0, d.PTS-f), true
-		}
+	if f := time.Duration(C.avw_inst_origin(in, 0)); d.PTS >= 0 && f >= 0 {
+		return max(0, d.PTS-f), true
 	}
 	return 0, false
 }

@@ -193,7 +193,7 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 	var edges []event.Event // defect edges, converted once media time zero is known
 	bar := newProgress(os.Stderr, filepath.Base(src), prog)
 	var position, duration float64
-	firstPTS, firstST := -1.0, -1.0
+	firstPTS := -1.0
 	for ev := range s.Events() {
 		switch ev.Kind {
 		case event.KindDefect:
@@ -208,9 +208,6 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 				}
 				if v, ok := ev.Stats["first_pts_s"]; ok {
 					firstPTS = v
-				}
-				if v, ok := ev.Stats["first_stream_time_s"]; ok {
-					firstST = v
 				}
 				bar.update(position, duration, ev.Stats["fps"])
 			}
@@ -240,15 +237,13 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		rep.DurationS = position
 	}
 	// media time of an edge: the runner's (from the first frame or sample,
-	// on the container's presentation timeline); else from the stats'
-	// origins.
+	// on the container's presentation timeline); else (signal_loss, which
+	// the runner raises itself) its PTS from the first frame or sample.
 	mediaTime := func(ev event.Event) float64 {
 		d := ev.Defect
 		switch {
 		case ev.HasMediaTime:
 			return ev.MediaTime.Seconds()
-		case d.StreamTime >= 0 && firstST >= 0:
-			return math.Max(0, d.StreamTime.Seconds()-firstST)
 		case d.PTS >= 0 && firstPTS >= 0:
 			return math.Max(0, d.PTS.Seconds()-firstPTS)
 		case d.StreamTime >= 0:
