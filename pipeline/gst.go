@@ -162,6 +162,8 @@ const (
 	parseErrNoSuchElement = 1
 	parseErrNoSuchProp    = 2
 	parseErrLink          = 3
+	// a value that does not fit the property
+	parseErrCouldNotSetProp = 4
 )
 
 // parse builds a pipeline from a launch string.

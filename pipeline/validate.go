@@ -147,10 +147,6 @@ func describeParseError(err error) string {
 	return "pipeline: " + pe.msg
 }
 
-// GST_PARSE_ERROR_COULD_NOT_SET_PROPERTY (gst/gstparse.h): a value that
-// does not fit the property.
-const parseErrCouldNotSetProp = 4
-
 // inElement is how gst_parse names the element in a property error.
 var inElement = regexp.MustCompile(`in element "([^"]*)"`)
 
