@@ -268,7 +268,7 @@ func TestReload(t *testing.T) {
 	if hall2.Stopped() || roof.Stopped() {
 		t.Fatal("a rejected reload must leave streams running")
 	}
-	r.log.await(t, "reload: config rejected; keeping the running configuration", 1, time.Second)
+	r.log.Await(t, "reload: config rejected; keeping the running configuration", 1, time.Second)
 }
 
 // With no broker configured the agent serves its own, and publishes to it.

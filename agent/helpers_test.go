@@ -17,55 +17,12 @@ import (
 	"github.com/avwatch/avwatch/agent/supervisor"
 	"github.com/avwatch/avwatch/internal/sdnotify"
 	"github.com/avwatch/avwatch/internal/testbroker"
+	"github.com/avwatch/avwatch/internal/testlog"
 	"github.com/avwatch/avwatch/pipeline/event"
 )
 
 // logBuf collects the agent's log and lets a test await a line.
-type logBuf struct {
-	mu   sync.Mutex
-	sb   strings.Builder
-	wake chan struct{}
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sb.Write(p)
-	if l.wake != nil {
-		close(l.wake)
-		l.wake = nil
-	}
-	return len(p), nil
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.sb.String()
-}
-
-// await waits until substr occurs count times in the log.
-func (l *logBuf) await(t *testing.T, substr string, count int, timeout time.Duration) string {
-	t.Helper()
-	deadline := time.After(timeout)
-	for {
-		l.mu.Lock()
-		text := l.sb.String()
-		if l.wake == nil {
-			l.wake = make(chan struct{})
-		}
-		wake := l.wake
-		l.mu.Unlock()
-		if strings.Count(text, substr) >= count {
-			return text
-		}
-		select {
-		case <-wake:
-		case <-deadline:
-			t.Fatalf("waited %v for %d × %q in the agent log:\n%s", timeout, count, substr, text)
-		}
-	}
-}
+type logBuf = testlog.Buf
 
 type running struct {
 	a    *Agent

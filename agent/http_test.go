@@ -27,7 +27,7 @@ func TestHTTPStatus(t *testing.T) {
 	r := startAgent(t, brokerConfig(testbroker.URL(t))+"http:\n  listen: "+addr+"\n"+twoStreams, fs.Start, nil)
 	s, _ := fs.Await("lobby", 1, 5*time.Second)
 	s.Emit(event.Event{Kind: event.KindState, State: event.Playing})
-	r.log.await(t, "mqtt: connected", 1, 5*time.Second)
+	r.log.Await(t, "mqtt: connected", 1, 5*time.Second)
 
 	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + addr + path)
@@ -41,7 +41,7 @@ func TestHTTPStatus(t *testing.T) {
 	if code, body := get("/healthz"); code != 200 || strings.TrimSpace(body) != "ok" {
 		t.Fatalf("healthz %d %q", code, body)
 	}
-	r.log.await(t, `state=playing`, 1, 5*time.Second)
+	r.log.Await(t, `state=playing`, 1, 5*time.Second)
 	code, body := get("/status")
 	var doc statusDoc
 	if code != 200 || json.Unmarshal([]byte(body), &doc) != nil || !doc.MQTT.Connected || doc.Device != "box" || len(doc.Streams) != 2 || doc.Streams[1].State != "playing" {

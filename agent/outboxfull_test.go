@@ -20,20 +20,20 @@ func TestOutboxFullDropsAreCountedAndPublished(t *testing.T) {
 	fs := fakestream.NewStarter()
 	r := startAgent(t, strings.Replace(brokerConfig(b.URL()), "outbox:\n", "outbox:\n  max_messages: 10\n", 1)+twoStreams, fs.Start, nil)
 	s, _ := fs.Await("lobby", 1, 5*time.Second)
-	r.log.await(t, "mqtt: connected", 1, 5*time.Second)
+	r.log.Await(t, "mqtt: connected", 1, 5*time.Second)
 	b.Stop()
-	r.log.await(t, "mqtt: connection lost", 1, 5*time.Second)
+	r.log.Await(t, "mqtt: connection lost", 1, 5*time.Second)
 	for i := 0; i < 12; i++ {
 		pts := time.Duration(i) * time.Second
 		s.Emit(event.Event{Kind: event.KindDefect, Defect: defect.Event{Type: defect.Black, Edge: defect.Start, PTS: pts, Channel: -1}})
 		s.Emit(event.Event{Kind: event.KindDefect, Defect: defect.Event{Type: defect.Black, Edge: defect.End, PTS: pts + 500*time.Millisecond, Channel: -1}})
 	}
-	r.log.await(t, "msg=alert ", 24, 10*time.Second)
+	r.log.Await(t, "msg=alert ", 24, 10*time.Second)
 	// 24 alerts + 24 defect states = 48 records, 10 kept.
 	if r.a.ob.Len() != 10 || r.a.ob.Dropped() != 38 {
 		t.Fatalf("queued %d dropped %d, want 10 and 38", r.a.ob.Len(), r.a.ob.Dropped())
 	}
-	r.log.await(t, "outbox full: dropped the oldest alerts", 1, time.Second)
+	r.log.Await(t, "outbox full: dropped the oldest alerts", 1, time.Second)
 
 	b.Restart()
 	sub.WaitFor("outbox status with the drop count, and the kept alerts", 15*time.Second, func(m []testbroker.Message) bool {

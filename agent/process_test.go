@@ -36,7 +36,7 @@ func startChild(t *testing.T, cfgPath string) *child {
 	}
 	go func() { c.cmd.Wait(); close(c.done) }()
 	t.Cleanup(func() { c.cmd.Process.Kill(); <-c.done })
-	c.log.await(t, "avwatch agent running", 1, 20*time.Second)
+	c.log.Await(t, "avwatch agent running", 1, 20*time.Second)
 	return c
 }
 
@@ -173,7 +173,7 @@ func TestBrokerOutage30s(t *testing.T) {
 
 	b.Stop()
 	down := time.Now()
-	c.log.await(t, "mqtt: connection lost", 1, 10*time.Second)
+	c.log.Await(t, "mqtt: connection lost", 1, 10*time.Second)
 	before := strings.Count(c.log.String(), "msg=alert ")
 	// The outage itself: its length is the point of the test, not a wait
 	// for something to happen.
@@ -193,7 +193,7 @@ func TestBrokerOutage30s(t *testing.T) {
 	})
 	caughtUp := time.Since(up)
 	c.signal(syscall.SIGTERM)
-	c.log.await(t, "outbox flushed", 1, time.Second)
+	c.log.Await(t, "outbox flushed", 1, time.Second)
 	msgs := sub.WaitFor("offline after a clean stop", 20*time.Second, func(m []testbroker.Message) bool {
 		return lastPayload(sub, "avwatch/outage/status") == "offline" && alertCount(m) >= strings.Count(c.log.String(), "msg=alert ")
 	})
@@ -239,15 +239,15 @@ func TestKill9AndLastWill(t *testing.T) {
 		return lastPayload(sub, "avwatch/crash/status") == "online"
 	})
 	b.Stop()
-	c2.log.await(t, "mqtt: connection lost", 1, 10*time.Second)
+	c2.log.Await(t, "mqtt: connection lost", 1, 10*time.Second)
 	n := strings.Count(c2.log.String(), "msg=alert ")
-	c2.log.await(t, "msg=alert ", n+40, 20*time.Second) // 40 alerts queued in the outage
+	c2.log.Await(t, "msg=alert ", n+40, 20*time.Second) // 40 alerts queued in the outage
 	c2.signal(syscall.SIGKILL)
 
 	c3 := startChild(t, cfg)
-	c3.log.await(t, "outbox: resuming", 1, 5*time.Second)
+	c3.log.Await(t, "outbox: resuming", 1, 5*time.Second)
 	b.Restart()
-	c3.log.await(t, "msg=alert ", 20, 20*time.Second)
+	c3.log.Await(t, "msg=alert ", 20, 20*time.Second)
 	raised := func() int {
 		return strings.Count(c1.log.String()+c2.log.String()+c3.log.String(), "msg=alert ") +
 			strings.Count(c1.log.String()+c2.log.String()+c3.log.String(), "closed_by")
@@ -284,13 +284,13 @@ func TestSIGHUPReload(t *testing.T) {
 	c := startChild(t, cfg)
 	writeCfg(t, dir, base+"    video:\n      black:\n        ratio: 0.9\n")
 	c.cmd.Process.Signal(syscall.SIGHUP)
-	text := c.log.await(t, "reload: done", 1, 10*time.Second)
+	text := c.log.Await(t, "reload: done", 1, 10*time.Second)
 	if !strings.Contains(text, `msg="reload: stream updated" stream=mic properties=map[videoqc.black-ratio:0.9]`) || strings.Contains(text, "reload: stream restarted") {
 		t.Fatalf("reload log:\n%s", text)
 	}
 	writeCfg(t, dir, base+"    hwaccel: cuda\n")
 	c.cmd.Process.Signal(syscall.SIGHUP)
-	c.log.await(t, `reload: config rejected; keeping the running configuration`, 1, 10*time.Second)
+	c.log.Await(t, `reload: config rejected; keeping the running configuration`, 1, 10*time.Second)
 	c.signal(syscall.SIGTERM)
 	if c.cmd.ProcessState.ExitCode() != 0 {
 		t.Fatalf("exit code %d", c.cmd.ProcessState.ExitCode())

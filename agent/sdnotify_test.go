@@ -103,7 +103,7 @@ func TestSystemdReadyAndWatchdog(t *testing.T) {
 	if d, ok := next(t, ch, 3*watchdog); ok {
 		t.Fatalf("%q sent while the supervisor loop was wedged", d.text)
 	}
-	r.log.await(t, "watchdog: the supervisor loop did not answer; not pinging systemd", 1, time.Second)
+	r.log.Await(t, "watchdog: the supervisor loop did not answer; not pinging systemd", 1, time.Second)
 
 	close(release)
 	if d, ok := next(t, ch, 2*watchdog); !ok || d.text != "WATCHDOG=1" {

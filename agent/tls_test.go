@@ -86,14 +86,14 @@ func TestTLS(t *testing.T) {
 		fs := fakestream.NewStarter()
 		r := startAgent(t, c, fs.Start, nil)
 		s, _ := fs.Await("s", 1, 5*time.Second)
-		r.log.await(t, "mqtt: connected", 1, 10*time.Second)
+		r.log.Await(t, "mqtt: connected", 1, 10*time.Second)
 		s.Emit(event.Event{Kind: event.KindDefect, Defect: defect.Event{Type: defect.Freeze, Edge: defect.Start, PTS: time.Second, Channel: -1}})
 		sub.WaitFor("an alert over TLS", 10*time.Second, func(m []testbroker.Message) bool { return len(m) == 1 })
 	}
 	refused := func(t *testing.T, c, want string) {
 		fs := fakestream.NewStarter()
 		r := startAgent(t, c, fs.Start, nil)
-		text := r.log.await(t, want, 5, 15*time.Second)
+		text := r.log.Await(t, want, 5, 15*time.Second)
 		waits := retryIn.FindAllStringSubmatch(text, -1)
 		first, _ := time.ParseDuration(waits[0][1])
 		last, _ := time.ParseDuration(waits[len(waits)-1][1])

@@ -22,6 +22,7 @@ import (
 	"github.com/avwatch/avwatch/agent/payload"
 	"github.com/avwatch/avwatch/agent/schema"
 	"github.com/avwatch/avwatch/internal/testbroker"
+	"github.com/avwatch/avwatch/internal/testlog"
 	"github.com/avwatch/avwatch/testvideos"
 )
 
@@ -61,23 +62,6 @@ func avwatch(t *testing.T) string {
 	return binary
 }
 
-type logBuf struct {
-	mu   sync.Mutex
-	b    bytes.Buffer
-	wake chan struct{}
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.wake != nil {
-		close(l.wake)
-		l.wake = nil
-	}
-	return l.b.Write(p)
-}
-func (l *logBuf) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // The bar: the real agent on test clips — every injected defect arrives on
 // <stream>/alerts as a start and an end with the right type and media
 // times, the retained defects/<type> reflects the state, the snapshot is a
@@ -110,7 +94,7 @@ func TestAgentOnClips(t *testing.T) {
 	os.WriteFile(path, []byte(cfg.String()), 0o600)
 
 	cmd := exec.Command(bin, "run", "-c", path)
-	log := &logBuf{}
+	log := &testlog.Buf{}
 	cmd.Stderr = log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -121,8 +105,9 @@ func TestAgentOnClips(t *testing.T) {
 
 	// Each file plays to its end (the stream then stops: restart on-failure)
 	// while the agent cannot reach the broker.
-	awaitLog(t, log, `msg="end of stream"`, len(streams), exited)
-	awaitLog(t, log, "mqtt: cannot connect; retrying", 1, exited)
+	log.Exited = exited
+	log.Await(t, `msg="end of stream"`, len(streams), 3*time.Minute)
+	log.Await(t, "mqtt: cannot connect; retrying", 1, 3*time.Minute)
 	if countAlerts(sub.Messages()) != 0 {
 		t.Fatal("alerts arrived while the broker was down?")
 	}
@@ -254,32 +239,6 @@ func TestAgentOnClips(t *testing.T) {
 		l, _ := sub.Last("avwatch/" + dev + "/status")
 		return string(l.Payload) == "offline"
 	})
-}
-
-// awaitLog waits until substr occurs n times in the agent's log: the log
-// writer wakes it, no polling.
-func awaitLog(t *testing.T, l *logBuf, substr string, n int, exited <-chan struct{}) {
-	t.Helper()
-	deadline := time.After(3 * time.Minute)
-	for {
-		l.mu.Lock()
-		text := l.b.String()
-		if l.wake == nil {
-			l.wake = make(chan struct{})
-		}
-		wake := l.wake
-		l.mu.Unlock()
-		if strings.Count(text, substr) >= n {
-			return
-		}
-		select {
-		case <-wake:
-		case <-exited:
-			t.Fatalf("agent exited while waiting for %q:\n%s", substr, text)
-		case <-deadline:
-			t.Fatalf("waited for %d × %q:\n%s", n, substr, text)
-		}
-	}
 }
 
 func countAlerts(msgs []testbroker.Message) int {
