@@ -62,23 +62,15 @@ func Playable(path string) error {
 	if !isBMFF(head[:n]) {
 		return nil
 	}
-	var pos int64
-	for pos+8 <= st.Size() {
-		if _, err := f.ReadAt(head[:8], pos); err != nil {
+	for pos := int64(0); pos+8 <= st.Size(); {
+		typ, size, err := boxAt(f, pos, head)
+		if err != nil && !errors.Is(err, errLargeSize) {
+			return nil // unreadable: leave it to the decoder
+		}
+		if string(typ) == "moov" {
 			return nil
 		}
-		size := int64(binary.BigEndian.Uint32(head[:4]))
-		typ := string(head[4:8])
-		if typ == "moov" {
-			return nil
-		}
-		if size == 1 {
-			if _, err := f.ReadAt(head[8:16], pos+8); err != nil {
-				break
-			}
-			size = int64(binary.BigEndian.Uint64(head[8:16]))
-		}
-		if size < 8 || !printable(head[4:8]) {
+		if err != nil || size < 8 || !printable(typ) {
 			break
 		}
 		pos += size
@@ -155,42 +147,56 @@ func isBMFF(b []byte) bool {
 }
 
 func checkBMFF(f *os.File, size int64) error {
-	var pos int64
 	hdr := make([]byte, 16)
-	for pos < size {
+	for pos := int64(0); pos < size; {
 		if size-pos < 8 {
 			return fmt.Errorf("MP4 is cut off: %d stray bytes after the last box at byte %d", size-pos, pos)
 		}
-		if _, err := f.ReadAt(hdr[:8], pos); err != nil {
+		typ, boxSize, err := boxAt(f, pos, hdr)
+		switch {
+		case errors.Is(err, errLargeSize):
+			return fmt.Errorf("MP4 is cut off inside the %q box header at byte %d", typ, pos)
+		case err != nil:
 			return err
-		}
-		boxSize := int64(binary.BigEndian.Uint32(hdr[:4]))
-		typ := hdr[4:8]
-		if !printable(typ) {
+		case !printable(typ):
 			return fmt.Errorf("MP4 is corrupt: no valid box at byte %d", pos)
-		}
-		switch boxSize {
-		case 0: // extends to the end of the file
+		case large(hdr) && boxSize < 16:
+			return fmt.Errorf("MP4 is corrupt: %q box at byte %d has size %d", typ, pos, boxSize)
+		case boxSize == 0: // extends to the end of the file
 			return nil
-		case 1:
-			if _, err := f.ReadAt(hdr[8:16], pos+8); err != nil {
-				return fmt.Errorf("MP4 is cut off inside the %q box header at byte %d", typ, pos)
-			}
-			boxSize = int64(binary.BigEndian.Uint64(hdr[8:16]))
-			if boxSize < 16 {
-				return fmt.Errorf("MP4 is corrupt: %q box at byte %d has size %d", typ, pos, boxSize)
-			}
-		default:
-			if boxSize < 8 {
-				return fmt.Errorf("MP4 is corrupt: %q box at byte %d has size %d", typ, pos, boxSize)
-			}
-		}
-		if pos+boxSize > size {
+		case boxSize < 8:
+			return fmt.Errorf("MP4 is corrupt: %q box at byte %d has size %d", typ, pos, boxSize)
+		case pos+boxSize > size:
 			return fmt.Errorf("MP4 is cut off: the %q box at byte %d needs %d bytes, the file ends %d bytes into it", typ, pos, boxSize, size-pos)
 		}
 		pos += boxSize
 	}
 	return nil
+}
+
+// large reports whether the box header in hdr has a 64-bit size.
+func large(hdr []byte) bool { return binary.BigEndian.Uint32(hdr[:4]) == 1 }
+
+// errLargeSize: the 64-bit size of a box whose 32-bit size is 1 could not
+// be read.
+var errLargeSize = errors.New("box: 64-bit size cut off")
+
+// boxAt reads the header of the box at pos into hdr (16 bytes): its type
+// (a view into hdr) and size, the 64-bit one where the 32-bit size is 1;
+// 0 means the box extends to the end of the file.
+func boxAt(f *os.File, pos int64, hdr []byte) (typ []byte, size int64, err error) {
+	if _, err := f.ReadAt(hdr[:8], pos); err != nil {
+		return nil, 0, err
+	}
+	typ = hdr[4:8]
+	size = int64(binary.BigEndian.Uint32(hdr[:4]))
+	if size == 1 {
+		if _, err := f.ReadAt(hdr[8:16], pos+8); err != nil {
+			return typ, 0, errLargeSize
+		}
+		size = int64(binary.BigEndian.Uint64(hdr[8:16]))
+	}
+	return typ, size, nil
 }
 
 func printable(b []byte) bool {
