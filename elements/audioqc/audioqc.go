@@ -25,6 +25,7 @@ import (
 	"github.com/avwatch/avwatch/elements/avsync"
 	"github.com/avwatch/avwatch/elements/defect"
 	"github.com/avwatch/avwatch/elements/message"
+	"github.com/avwatch/avwatch/elements/procs"
 )
 
 // Name is the element's factory name and its messages' structure name.
@@ -310,12 +311,14 @@ func (e *element) Stop(_ *base.GstBaseTransform) bool {
 		e.an = nil
 	}
 	e.member.Swap(nil).Leave()
+	procs.Leave()
 	return true
 }
 
 // Start joins the A/V sync group the sync-group property names (by default
 // the pipeline's), where videoqc measures the offset and posts av_offset.
 func (e *element) Start(_ *base.GstBaseTransform) bool {
+	procs.Enter()
 	e.nextRT = 0
 	e.mu.Lock()
 	sg := e.syncGroup

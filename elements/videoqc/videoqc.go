@@ -25,6 +25,7 @@ import (
 	"github.com/avwatch/avwatch/elements/avsync"
 	"github.com/avwatch/avwatch/elements/defect"
 	"github.com/avwatch/avwatch/elements/message"
+	"github.com/avwatch/avwatch/elements/procs"
 	vd "github.com/avwatch/avwatch/elements/videodetect"
 )
 
@@ -417,6 +418,7 @@ func (e *element) joinSync() {
 }
 
 func (e *element) start() {
+	procs.Enter()
 	e.applied = e.settings.Load()
 	e.an = vd.NewAnalyzer(*e.applied)
 	e.statsAt, e.nextPTS = -1, 0
@@ -435,4 +437,5 @@ func (e *element) stop() {
 	// Leaving closes an open av_offset window (its end is posted here).
 	e.member.Swap(nil).Leave()
 	e.snaps.Wait()
+	procs.Leave()
 }

@@ -1,0 +1,63 @@
+// Package procs sizes the Go scheduler for the GStreamer threads that call
+// into the analysers.
+//
+// A GStreamer streaming thread that runs videoqc or audioqc enters Go once
+// per buffer and goes back to C in between. Go books such a thread as "in
+// a system call" that still holds its P (a slot for running Go code), so
+// that the next callback can take it back at once. With the default
+// GOMAXPROCS (one P per core) a two-core box running one audio and one
+// video analyser has no P to spare: the runtime's monitor then takes the
+// Ps back from the C threads every 20 µs and the next callback has to wait
+// for one, which costs a futex wake and a context switch per buffer.
+// Measured on `avwatch check` of a 20 s 720p clip on 2 cores: 16,000
+// context switches with GOMAXPROCS=2 against 12,000 with 4, and 6–8% less
+// wall time. So each analyser element adds a P for its streaming thread
+// while it runs. Idle Ps cost nothing; Go code still runs only on the
+// threads that exist.
+package procs
+
+import (
+	"os"
+	"runtime"
+	"sync"
+)
+
+var (
+	mu     sync.Mutex
+	active int
+	// A GOMAXPROCS the user set wins.
+	userSet = os.Getenv("GOMAXPROCS") != ""
+)
+
+// Enter is called when an element starts streaming: it makes sure there
+// is a P for its thread on top of one per core. It never lowers
+// GOMAXPROCS.
+func Enter() {
+	mu.Lock()
+	defer mu.Unlock()
+	active++
+	if userSet {
+		return
+	}
+	if want := runtime.NumCPU() + active; want > runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(want)
+	}
+}
+
+// Leave is called when the element stops. The Ps stay: lowering
+// GOMAXPROCS stops the world, and the next pipeline (a restarted live
+// stream) needs them again.
+func Leave() {
+	mu.Lock()
+	defer mu.Unlock()
+	if active > 0 {
+		active--
+	}
+}
+
+// Active is the number of elements between Enter and Leave.
+func Active() int {
+	mu.Lock()
+	defer mu.Unlock()
+	return active
+}

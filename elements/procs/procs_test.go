@@ -1,0 +1,31 @@
+package procs
+
+import (
+	"runtime"
+	"testing"
+)
+
+func TestEnterAddsAPPerElement(t *testing.T) {
+	if userSet {
+		t.Skip("GOMAXPROCS set in the environment: Enter leaves it alone")
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	runtime.GOMAXPROCS(runtime.NumCPU())
+	Enter()
+	Enter()
+	if got, want := runtime.GOMAXPROCS(0), runtime.NumCPU()+2; got != want {
+		t.Fatalf("GOMAXPROCS %d with two elements on %d CPUs, want %d", got, runtime.NumCPU(), want)
+	}
+	Leave()
+	Leave()
+	if Active() != 0 {
+		t.Fatalf("Active %d after two Leaves", Active())
+	}
+	Leave() // an unbalanced Leave must not go negative
+	if Active() != 0 {
+		t.Fatalf("Active %d after an extra Leave", Active())
+	}
+	if got := runtime.GOMAXPROCS(0); got != runtime.NumCPU()+2 {
+		t.Fatalf("GOMAXPROCS lowered to %d on Leave", got)
+	}
+}
