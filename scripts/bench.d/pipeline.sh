@@ -25,12 +25,20 @@
 # costs (decode + conversion + videoqc + audioqc), so check/string is the
 # runner's own overhead (process, probe, container check, bus handling).
 #
+# "floor" is avwatch check built with the tag avwatch_floor, whose videoqc
+# and audioqc pass every buffer on unanalysed (elements/benchfloor): the
+# same process, probe, pipeline, per-buffer calls into Go and bus handling,
+# no detector. Its speed is the most any analysis could reach on this
+# machine; speed against floor is what the detectors themselves cost.
+#
 # PIPELINE_BENCH_CLIPS (default: every clip in the directory) and
 # PIPELINE_BENCH_RUNS (default 5) narrow or widen it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${AVWATCH_BIN:-bin/avwatch}
 [ -x "$bin" ] || go build -o "$bin" ./cmd/avwatch
+floor=$(mktemp -d)/avwatch-floor
+go build -tags avwatch_floor -o "$floor" ./cmd/avwatch
 dir=${AVWATCH_TESTVIDEOS:-testvideos/out}
 runs=${PIPELINE_BENCH_RUNS:-5}
 clips=()
@@ -44,9 +52,9 @@ if [ ${#clips[@]} -eq 0 ]; then
   exit 1
 fi
 plugdir=""
+trap 'rm -rf "$(dirname "$floor")" ${plugdir:+"$plugdir"}' EXIT
 if [ -f build/libgstavwatch.so ]; then
   plugdir=$(mktemp -d)
-  trap 'rm -rf "$plugdir"' EXIT
   ln -s "$PWD/build/libgstavwatch.so" "$plugdir/"
 fi
 
@@ -60,20 +68,21 @@ measure() {
 }
 best() { sort -g -k"$1" | head -1 | cut -d' ' -f"$1"; }
 
-printf '%-24s %8s %8s %8s %8s %8s %6s %6s %7s %5s\n' clip dec-wall chk-wall dec-cpu str-cpu chk-cpu speed cpu runner bar
+printf '%-24s %8s %8s %8s %8s %8s %8s %6s %6s %6s %7s %5s\n' clip dec-wall flr-wall chk-wall dec-cpu str-cpu chk-cpu floor speed cpu runner bar
 status=0
-sum_dc=0; sum_cc=0; sum_dw=0; sum_cw=0
+sum_dc=0; sum_cc=0; sum_dw=0; sum_cw=0; sum_fw=0
 for f in "${clips[@]}"; do
   desc=$("$bin" pipeline --sync=false "$f" 2>/dev/null)
   # The decode-only pipeline gets the same branches as avwatch's.
   branches=""
   case "$desc" in *dec.video_0*) branches+=" dec.video_0 ! fakesink sync=false" ;; esac
   case "$desc" in *dec.audio_0*) branches+=" dec.audio_0 ! fakesink sync=false" ;; esac
-  dec=""; chk=""; str=""
+  dec=""; chk=""; str=""; flr=""
   for _ in $(seq "$runs"); do
     # shellcheck disable=SC2086
     dec+="$(measure gst-launch-1.0 -q filesrc location="$f" ! decodebin3 name=dec $branches)"$'\n'
     chk+="$(measure "$bin" check --progress=none "$f")"$'\n'
+    flr+="$(measure "$floor" check --progress=none "$f")"$'\n'
     if [ -n "$plugdir" ]; then
       # shellcheck disable=SC2086
       str+="$(GST_PLUGIN_PATH=$plugdir measure gst-launch-1.0 -q $desc)"$'\n'
@@ -81,6 +90,7 @@ for f in "${clips[@]}"; do
   done
   dw=$(echo -n "$dec" | best 1); dc=$(echo -n "$dec" | best 2)
   cw=$(echo -n "$chk" | best 1); cc=$(echo -n "$chk" | best 2)
+  fw=$(echo -n "$flr" | best 1)
   sc="-"; runner="-"
   if [ -n "$str" ]; then
     sc=$(echo -n "$str" | best 2)
@@ -88,16 +98,20 @@ for f in "${clips[@]}"; do
   fi
   speed=$(awk -v d="$dc" -v c="$cc" 'BEGIN{printf "%.0f", 100*d/c}')
   wall=$(awk -v d="$dw" -v c="$cw" 'BEGIN{printf "%.0f", 100*d/c}')
+  fspeed=$(awk -v d="$dw" -v c="$fw" 'BEGIN{printf "%.0f", 100*d/c}')
+  sum_fw=$(awk -v a="$sum_fw" -v b="$fw" 'BEGIN{print a+b}')
   sum_dc=$(awk -v a="$sum_dc" -v b="$dc" 'BEGIN{print a+b}'); sum_cc=$(awk -v a="$sum_cc" -v b="$cc" 'BEGIN{print a+b}')
   sum_dw=$(awk -v a="$sum_dw" -v b="$dw" 'BEGIN{print a+b}'); sum_cw=$(awk -v a="$sum_cw" -v b="$cw" 'BEGIN{print a+b}')
   ok=ok; [ "$wall" -ge 90 ] || { ok=FAIL; status=1; }
-  printf '%-24s %8s %8s %8s %8s %8s %5s%% %5s%% %7s %5s\n' "$(basename "$f")" "$dw" "$cw" "$dc" "$sc" "$cc" "$wall" "$speed" "$runner" "$ok"
+  printf '%-24s %8s %8s %8s %8s %8s %8s %5s%% %5s%% %5s%% %7s %5s\n' "$(basename "$f")" "$dw" "$fw" "$cw" "$dc" "$sc" "$cc" "$fspeed" "$wall" "$speed" "$runner" "$ok"
 done
 total=$(awk -v d="$sum_dc" -v c="$sum_cc" 'BEGIN{printf "%.0f", 100*d/c}')
 twall=$(awk -v d="$sum_dw" -v c="$sum_cw" 'BEGIN{printf "%.0f", 100*d/c}')
-printf '%-24s %8.3f %8.3f %8.3f %8s %8.3f %5s%% %5s%%\n' "all ${#clips[@]} clips" "$sum_dw" "$sum_cw" "$sum_dc" "" "$sum_cc" "$twall" "$total"
-echo "(fastest of $runs alternating runs, seconds; speed = decode-only wall / check wall; cpu = decode-only CPU / check CPU;"
-echo " runner = check CPU over the same string in gst-launch-1.0)"
+tfloor=$(awk -v d="$sum_dw" -v c="$sum_fw" 'BEGIN{printf "%.0f", 100*d/c}')
+printf '%-24s %8.3f %8.3f %8.3f %8.3f %8s %8.3f %5s%% %5s%% %5s%%\n' "all ${#clips[@]} clips" "$sum_dw" "$sum_fw" "$sum_cw" "$sum_dc" "" "$sum_cc" "$tfloor" "$twall" "$total"
+echo "(fastest of $runs alternating runs, seconds; speed = decode-only wall / check wall; floor = decode-only wall / wall of"
+echo " check built without analysis (avwatch_floor); cpu = decode-only CPU / check CPU; runner = check CPU over the same"
+echo " string in gst-launch-1.0)"
 if [ $status -ne 0 ]; then
   echo "pipeline: avwatch check below 90% of decode-only speed on some clip"
 else
