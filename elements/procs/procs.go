@@ -27,10 +27,13 @@ var (
 	active int
 	// A GOMAXPROCS the user set wins.
 	userSet = os.Getenv("GOMAXPROCS") != ""
+	// base is the runtime's own choice, taken before Enter changes it: one
+	// P per core, or fewer under a cgroup CPU limit (Go 1.25+).
+	base = runtime.GOMAXPROCS(0)
 )
 
 // Enter is called when an element starts streaming: it makes sure there
-// is a P for its thread on top of one per core. It never lowers
+// is a P for its thread on top of the runtime's default. It never lowers
 // GOMAXPROCS.
 func Enter() {
 	mu.Lock()
@@ -39,7 +42,7 @@ func Enter() {
 	if userSet {
 		return
 	}
-	if want := runtime.NumCPU() + active; want > runtime.GOMAXPROCS(0) {
+	if want := base + active; want > runtime.GOMAXPROCS(0) {
 		runtime.GOMAXPROCS(want)
 	}
 }
