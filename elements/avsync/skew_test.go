@@ -65,6 +65,17 @@ func within(t *testing.T, what string, got time.Duration, want, tol float64) {
 func live(bool, time.Duration) float64             { return 0.05 } // steady latency
 func clean(_ bool, rt time.Duration) time.Duration { return rt }
 
+// videoAhead is file QC's delay pattern: video buffers leave the queue
+// v seconds after their media time, audio ones with live's latency.
+func videoAhead(v float64) func(bool, time.Duration) float64 {
+	return func(video bool, _ time.Duration) float64 {
+		if video {
+			return v
+		}
+		return 0.05
+	}
+}
+
 // TestSkewLive: a live pipeline whose audio timestamps jump +500 ms for
 // 4 s, and whose video timestamps stall for 2 s, then recover.
 func TestSkewLive(t *testing.T) {
@@ -174,12 +185,7 @@ func TestSkewConstantOffsetIsBaseline(t *testing.T) {
 // timestamps is dated where it is in the audio, not where video was when
 // it arrived; a fault in the video timestamps where it is in the video.
 func TestSkewDatesFaultsInTheirStream(t *testing.T) {
-	lead := func(video bool, _ time.Duration) float64 {
-		if video {
-			return 0.55
-		}
-		return 0.05
-	}
+	lead := videoAhead(0.55)
 	jump := func(video bool, rt time.Duration) time.Duration {
 		if !video && rt >= 10*time.Second && rt < 14*time.Second {
 			return rt - 400*time.Millisecond
@@ -242,12 +248,7 @@ func starved(seed uint64) func(bool, time.Duration) float64 {
 // timestamp fault is judged in each stream's own media, and arrival only
 // decides what timestamps cannot (data missing, a stream stopped).
 func TestSkewArrivalIndependent(t *testing.T) {
-	lead := func(video bool, _ time.Duration) float64 {
-		if video {
-			return 0.55
-		}
-		return 0.05
-	}
+	lead := videoAhead(0.55)
 	fault := func(video bool, rt time.Duration) time.Duration {
 		switch {
 		case !video && rt >= 5*time.Second && rt < 10*time.Second:
@@ -286,12 +287,7 @@ func TestSkewArrivalIndependent(t *testing.T) {
 // right) is no skew, live or in file QC: the audio data fell behind the
 // video's by as much as its stamps moved on.
 func TestSkewGapIsNotSkew(t *testing.T) {
-	lead := func(video bool, _ time.Duration) float64 {
-		if video {
-			return 0.35
-		}
-		return 0.05
-	}
+	lead := videoAhead(0.35)
 	for name, delay := range map[string]func(bool, time.Duration) float64{"live": live, "file": lead} {
 		var kept []arrival
 		for _, x := range skewFeed(30*time.Second, clean, delay) {
