@@ -18,14 +18,20 @@ func TestEnterAddsAPPerElement(t *testing.T) {
 	}
 	Leave()
 	Leave()
-	if Active() != 0 {
-		t.Fatalf("Active %d after two Leaves", Active())
+	if n := count(); n != 0 {
+		t.Fatalf("%d active after two Leaves", n)
 	}
 	Leave() // an unbalanced Leave must not go negative
-	if Active() != 0 {
-		t.Fatalf("Active %d after an extra Leave", Active())
+	if n := count(); n != 0 {
+		t.Fatalf("%d active after an extra Leave", n)
 	}
 	if got := runtime.GOMAXPROCS(0); got != base+2 {
 		t.Fatalf("GOMAXPROCS lowered to %d on Leave", got)
 	}
+}
+
+func count() int {
+	mu.Lock()
+	defer mu.Unlock()
+	return active
 }

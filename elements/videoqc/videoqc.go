@@ -276,6 +276,7 @@ func (e *element) transform(trans, buf unsafe.Pointer) {
 	e.frame.PTS, e.frame.Duration = pts, dur
 	if benchfloor.Floor {
 		unmapFrame(e.cs)
+		e.frame.Y, e.frame.U, e.frame.V = vd.Plane{}, vd.Plane{}, vd.Plane{}
 		return
 	}
 	evs, err := e.an.Analyze(&e.frame)
