@@ -101,9 +101,14 @@ const (
 	corrMinSpan = 6 * time.Second // first estimate needs this much media
 	// Rings hold maxWindow + 2·maxMaxOffset + slack: 8192 frames is 68 s
 	// at 120 fps, 8192 blocks 41 s.
-	ringFrames  = 8192
-	ringBlocks  = 8192
-	minEvents   = 3
+	ringFrames = 8192
+	ringBlocks = 8192
+	minEvents  = 3
+	// eventSpan is how close two visual changes are to count as one
+	// event: the eye integrates about 100 ms into one percept (Bloch's
+	// law), which covers a flash frame or two and its return, at any
+	// frame rate.
+	eventSpan   = 100 * time.Millisecond
 	onsetBlocks = 6 // 30 ms of audio per onset measurement
 	// backJump is how far back a stream's timestamps may step before the
 	// content detectors take it for a restart and drop their history
@@ -517,7 +522,7 @@ func (c *Correlator) scan(x0, x1, asum float64) Estimate {
 
 	nev := 0
 	for i := 0; i < sc.nf; i++ {
-		if x := sc.ft[i]; x >= x0 && x < x1 && sc.fv[i] >= sc.vthr {
+		if x := sc.ft[i]; x >= x0 && x < x1 && sc.fv[i] >= sc.vthr && sc.strongest(i) {
 			sc.ev[nev] = x
 			nev++
 		}
@@ -617,6 +622,31 @@ func (c *Correlator) scan(x0, x1, asum float64) Estimate {
 		e.Confidence = 0 // peak at the edge of the search: the offset is outside it
 	}
 	return e
+}
+
+// strongest reports whether frame i has the largest novelty of the frames
+// within ±eventSpan of it (the earlier one on a tie). Only those count as
+// video events: an on/off flash, or a cut through a frame or two of
+// dissolve, is one thing seen and at most one thing heard. Counted twice,
+// its silent second half is an event that by nature finds no onset, and
+// the share of matching events, which is what says whether an offset is
+// real, halves. The onsets are peaks of the audio envelope in the same way
+// (compute). ft is monotonic (snapshot fills it newest first).
+func (sc *corrScratch) strongest(i int) bool {
+	x, v := sc.ft[i], sc.fv[i]
+	span := float64(eventSpan / corrStep)
+	beats := func(j int) bool { return sc.fv[j] > v || (sc.fv[j] == v && sc.ft[j] < x) }
+	for j := i - 1; j >= 0 && math.Abs(sc.ft[j]-x) <= span; j-- {
+		if beats(j) {
+			return false
+		}
+	}
+	for j := i + 1; j < sc.nf && math.Abs(sc.ft[j]-x) <= span; j++ {
+		if beats(j) {
+			return false
+		}
+	}
+	return true
 }
 
 // matches counts the events (grid positions) with an onset cell within tol

@@ -161,6 +161,29 @@ func TestCorrelatorNoSignal(t *testing.T) {
 	}
 }
 
+// TestCorrelatorFlashes: the only A/V events are flash frames every 2 s,
+// each with a beep at its start, over programme sound with onsets of its
+// own (a flash-and-beep sync signal at a tone the marker detector does not
+// listen for). Every flash is two changes, on and off, and only the first
+// has a sound: counted as two events, half the events would find no onset
+// and the offset would never become confident.
+func TestCorrelatorFlashes(t *testing.T) {
+	for _, off := range []float64{-160, 280} {
+		r := rand.New(rand.NewPCG(5, 5))
+		s := &synth{fps: 25, dur: 30 * time.Second, rate: 48000, seed: 5, offsetMs: constOffset(off), noiseDBFS: -50, motion: 0.01, music: true}
+		s.events = periodic(time.Second, 2*time.Second, s.dur)
+		for range s.events {
+			s.kinds = append(s.kinds, evFlash)
+		}
+		s.flashFrames = 2
+		s.audioOnly = irregular(r, 0, s.dur, 0.3, 1.2)
+		res := runCorr(s, DefaultSettings(), constOffset(off))
+		if len(res.confident) < len(res.ests)/2 || res.maxErr > 40 {
+			t.Errorf("flashes, offset %v: %d of %d estimates confident, max error %.1f ms", off, len(res.confident), len(res.ests), res.maxErr)
+		}
+	}
+}
+
 // TestCorrelatorPeriodic: events every 2 s are unambiguous within the ±1 s
 // search (the next candidate is 2 s away), so the offset is found; events
 // every 0.8 s put two peaks in range, which must be reported as ambiguous

@@ -26,6 +26,7 @@ type synth struct {
 	audioOnly   []time.Duration // spurious sounds (no visual change)
 	markers     []time.Duration // flash/white patch + tone burst
 	markerFlash bool            // full-frame flash instead of a white patch
+	flashFrames int             // length of an evFlash; 0: 2–4 frames at random
 	// continuous: events happen between frames (shown from the frame that
 	// starts before them) rather than exactly on a frame.
 	continuous bool
@@ -146,7 +147,11 @@ func (s *synth) video() []VideoFrame {
 		case evCut:
 			cut(k)
 		case evFlash:
-			flash(k, 2+r.IntN(3), 1)
+			frames := 2 + r.IntN(3)
+			if s.flashFrames > 0 {
+				frames = s.flashFrames
+			}
+			flash(k, frames, 1)
 		case evHit:
 			hit(k)
 		}
