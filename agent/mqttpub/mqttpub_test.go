@@ -14,6 +14,7 @@ import (
 
 	"github.com/avwatch/avwatch/agent/outbox"
 	"github.com/avwatch/avwatch/internal/testbroker"
+	"github.com/avwatch/avwatch/internal/testlog"
 )
 
 func newOutbox(t testing.TB) *outbox.Outbox {
@@ -163,15 +164,14 @@ func TestDrain10000AfterOutage(t *testing.T) {
 }
 
 func TestWrongPortExplainsAndRetries(t *testing.T) {
-	var logs strings.Builder
 	ob := newOutbox(t)
-	w := &syncWriter{b: &logs}
+	w := &testlog.Buf{}
 	p := New(Options{Brokers: []string{"tcp://127.0.0.1:1"}, ClientID: "x", StatusTopic: "t/s", Outbox: ob,
 		ReconnectMin: 20 * time.Millisecond, ReconnectMax: 40 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(w, nil))})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { p.Run(ctx); close(done) }()
-	w.waitFor(t, "cannot connect", 3)
+	w.Await(t, "cannot connect", 3, 10*time.Second)
 	cancel()
 	<-done
 	if !strings.Contains(p.LastError(), "connection refused") || !strings.Contains(p.LastError(), "is the broker running and mqtt.broker right?") {
