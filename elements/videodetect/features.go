@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+
+	"github.com/avwatch/avwatch/internal/simd"
 )
 
 // Features are one frame's measurements. All of them come from the probe
@@ -222,6 +224,16 @@ func atLeast16(a uint64, v uint64) uint64 {
 // previous frame always comes with a reference; same: they are one
 // buffer).
 func (x *extractor) lumaPass(ls *lumaStats, cur, prev, ref []byte, same bool) {
+	if haveKernels && simd.AVX2 {
+		x.lumaPassAVX2(ls, cur, prev, ref, same)
+		return
+	}
+	x.lumaPassGo(ls, cur, prev, ref, same)
+}
+
+// lumaPassGo is lumaPass in Go (SWAR): the reference for the kernel and
+// the path on CPUs without one.
+func (x *extractor) lumaPassGo(ls *lumaStats, cur, prev, ref []byte, same bool) {
 	g := &x.geom
 	inner := func(buf []byte, i int) []byte { // the inner words of group i
 		o := i*groupBytes + probeLead*groupLanes
@@ -256,6 +268,59 @@ func (x *extractor) lumaPass(ls *lumaStats, cur, prev, ref []byte, same bool) {
 			f = ref[o:e]
 		}
 		freezeWords(ls, cur[o:e], prev[o:e], f)
+	}
+}
+
+// lumaPassAVX2 is lumaPass with the vector kernel: the groups' inner
+// words are one 64-byte block per group, the C words consecutive blocks;
+// a C region that is not a whole number of blocks ends with the Go code.
+func (x *extractor) lumaPassAVX2(ls *lumaStats, cur, prev, ref []byte, same bool) {
+	g := &x.geom
+	if prev == nil || same {
+		ref = nil
+	}
+	at := func(b []byte, o int) *byte {
+		if b == nil {
+			return nil
+		}
+		return &b[o]
+	}
+	var o lumaOut
+	dark, bright := int(x.darkT), int(x.brightM)+128
+	if n := g.gA + g.gB; n > 0 {
+		o0 := probeLead * groupLanes
+		_ = cur[(n-1)*groupBytes+o0+63]
+		if prev != nil {
+			_ = prev[(n-1)*groupBytes+o0+63]
+		}
+		if ref != nil {
+			_ = ref[(n-1)*groupBytes+o0+63]
+		}
+		lumaBlocksAVX2(&cur[o0], at(prev, o0), at(ref, o0), n, groupBytes, dark, bright, &o)
+	}
+	cs, ce := g.cStart(), g.colStart()
+	blocks := (ce - cs) / 64
+	if blocks > 0 {
+		// The slices share one size (x.bufs), checked above by cur's.
+		lumaBlocksAVX2(&cur[cs], at(prev, cs), at(ref, cs), blocks, 64, dark, bright, &o)
+	}
+	ls.sum += int(o.sum)
+	ls.dark += int(o.dark)
+	ls.bright += int(o.bright)
+	if t := cs + 64*blocks; t < ce {
+		x.lumaWords(ls, cur[t:ce])
+		if prev != nil {
+			var r []byte
+			if ref != nil {
+				r = ref[t:ce]
+			}
+			freezeWords(ls, cur[t:ce], prev[t:ce], r)
+		}
+	}
+	ls.dark -= 8 * g.pad
+	if prev != nil {
+		ls.sad += int(o.sad)
+		ls.changed |= o.changed
 	}
 }
 

@@ -1,0 +1,18 @@
+package videodetect
+
+// Vector kernels (kernels_amd64.s) for the passes that dominate the
+// analyser's time; the Go code they stand in for is the reference, and
+// kernels_test.go checks them against it.
+
+const haveKernels = true
+
+// lumaOut accumulates what lumaBlocksAVX2 measures.
+type lumaOut struct{ sum, dark, bright, sad, changed uint64 }
+
+// lumaBlocksAVX2 adds to o the luma statistics of n blocks of 64 samples,
+// block k at cur + k·stride: their sum, how many are <= darkT and >=
+// bright, and, when prev is not nil, the freeze measures against the same
+// blocks of prev (any difference) and ref (Σ|cur−ref|; ref nil: prev).
+//
+//go:noescape
+func lumaBlocksAVX2(cur, prev, ref *byte, n, stride, darkT, bright int, o *lumaOut)

@@ -1,0 +1,102 @@
+package videodetect
+
+import (
+	"math/rand"
+	"testing"
+
+	"github.com/avwatch/avwatch/internal/simd"
+)
+
+func needKernels(t testing.TB) {
+	if !haveKernels || !simd.AVX2 {
+		t.Skip("no vector kernels on this CPU")
+	}
+}
+
+// fillSamples fills b with bytes that hit the thresholds' edges often:
+// runs of equal values (unchanged samples), the extremes, and noise.
+func fillSamples(r *rand.Rand, b []byte) {
+	for i := range b {
+		switch r.Intn(6) {
+		case 0:
+			b[i] = 0
+		case 1:
+			b[i] = 255
+		case 2:
+			b[i] = byte(14 + r.Intn(6)) // around black
+		case 3:
+			b[i] = byte(196 + r.Intn(20)) // around near-white
+		default:
+			b[i] = byte(r.Intn(256))
+		}
+	}
+}
+
+// The luma kernel adds exactly what the Go passes add, for every
+// threshold, with and without previous frames and a separate reference,
+// on sizes whose C region does and does not end on a whole block.
+func TestLumaKernelMatchesGo(t *testing.T) {
+	needKernels(t)
+	r := rand.New(rand.NewSource(1))
+	for _, sz := range [][2]int{{1280, 720}, {720, 576}, {1920, 1080}, {176, 144}, {100, 40}, {3840, 2160}} {
+		x := newExtractor()
+		x.configure(sz[0], sz[1], sz[0]%2 == 0, 0.1)
+		if x.geom.n == 0 {
+			t.Fatalf("%v: no probes", sz)
+		}
+		bufs := [3][]byte{}
+		for i := range bufs {
+			bufs[i] = make([]byte, x.geom.size())
+		}
+		for trial := 0; trial < 40; trial++ {
+			x.darkT = uint8(r.Intn(256))
+			x.brightM = uint64(r.Intn(129)) // bright code 128…256 (256: none)
+			if x.brightM == 128 {
+				x.brightM = 127
+			}
+			for i := range bufs {
+				fillSamples(r, bufs[i])
+			}
+			if trial%3 == 0 {
+				copy(bufs[1], bufs[0]) // an unchanged frame
+			}
+			cur, prev, ref := bufs[0], bufs[1], bufs[2]
+			for _, c := range []struct {
+				prev, ref []byte
+				same      bool
+			}{{nil, nil, false}, {prev, prev, true}, {prev, ref, false}} {
+				var a, b lumaStats
+				x.lumaPassGo(&a, cur, c.prev, c.ref, c.same)
+				x.lumaPassAVX2(&b, cur, c.prev, c.ref, c.same)
+				if a.sum != b.sum || a.dark != b.dark || a.bright != b.bright || a.sad != b.sad || (a.changed != 0) != (b.changed != 0) {
+					t.Fatalf("%v trial %d prev=%v same=%v dark<=%d bright>=%d: Go %+v, kernel %+v",
+						sz, trial, c.prev != nil, c.same, x.darkT, x.brightM+128, a, b)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkLumaPass(b *testing.B) {
+	x := newExtractor()
+	x.configure(1280, 720, false, 0.1)
+	r := rand.New(rand.NewSource(1))
+	bufs := [3][]byte{}
+	for i := range bufs {
+		bufs[i] = make([]byte, x.geom.size())
+		fillSamples(r, bufs[i])
+	}
+	b.Run("go", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			var ls lumaStats
+			x.lumaPassGo(&ls, bufs[0], bufs[1], bufs[2], false)
+		}
+	})
+	b.Run("avx2", func(b *testing.B) {
+		needKernels(b)
+		for i := 0; i < b.N; i++ {
+			var ls lumaStats
+			x.lumaPassAVX2(&ls, bufs[0], bufs[1], bufs[2], false)
+		}
+	})
+}

@@ -1,0 +1,3 @@
+package simd
+
+func hasAVX2() bool
