@@ -154,41 +154,12 @@ func (x *extractor) measure(f *Frame) Features {
 	var ls lumaStats
 	x.lumaPass(&ls, cur, prev, ref, x.ref == x.prev)
 
-	// Block edges and streaks of the picture, over sets A and B.
-	cs := g.colStart()
-	var grid, ctrl, vHits, hHits, rowTex, colTex, active int
-	for i := 0; i < g.gA+g.gB; i++ {
-		r := pictureCues(group(cur, i))
-		c := pictureCues(group(cur[cs:], i))
-		// Distinct bits of each byte lane: one count per kind.
-		grid += bits.OnesCount64(r.grid1 | r.grid9>>1 | c.grid1>>2 | c.grid9>>3)
-		ctrl += bits.OnesCount64(r.ctrl3 | r.ctrl7>>1 | c.ctrl3>>2 | c.ctrl7>>3)
-		for half := 0; half < 2; half++ {
-			ra, ca := r.actE, c.actE
-			if half == 1 {
-				ra, ca = r.actO, c.actO
-			}
-			rt, ct := atLeast16(ra, streakTexture), atLeast16(ca, streakTexture)
-			rFlat := top16 &^ atLeast16(ra, streakFlat+1)
-			cFlat := top16 &^ atLeast16(ca, streakFlat+1)
-			rowTex += bits.OnesCount64(rt)
-			colTex += bits.OnesCount64(ct)
-			vHits += bits.OnesCount64(rt & cFlat)
-			hHits += bits.OnesCount64(ct & rFlat)
-			active += bits.OnesCount64(atLeast16(ra, 4) | atLeast16(ca, 4)>>1)
-		}
-	}
-
-	// Block edges of the frame-to-frame difference, over set A.
-	difGrid, difCtrl := 0, 0
+	pc := x.pictureCounts(cur, haveKernels && simd.AVX2)
+	var difGrid, difCtrl int
 	if prev != nil {
-		for i := 0; i < g.gA; i++ {
-			gr, cr := diffCues(group(cur, i), group(prev, i))
-			gc, cc := diffCues(group(cur[cs:], i), group(prev[cs:], i))
-			difGrid += gr + gc
-			difCtrl += cr + cc
-		}
+		difGrid, difCtrl = x.diffCounts(cur, prev, haveKernels && simd.AVX2)
 	}
+	grid, ctrl, vHits, hHits, rowTex, colTex, active := pc.grid, pc.ctrl, pc.vHits, pc.hHits, pc.rowTex, pc.colTex, pc.active
 
 	n := float64(8 * g.n)
 	ft.Luma = (float64(ls.sum)/n - float64(x.black)) * x.rangeInv
@@ -210,6 +181,68 @@ func (x *extractor) measure(f *Frame) Features {
 		ft.BlockDiff = float64(difGrid-2*difCtrl) / float64(4*g.nA)
 	}
 	return ft
+}
+
+// picOut holds a frame's picture cue counts (see measure).
+type picOut struct{ grid, ctrl, vHits, hHits, rowTex, colTex, active int }
+
+// pictureCounts counts the block edges and streaks of the picture, over
+// sets A and B; vec: groups of four by the vector kernel, the rest in Go.
+func (x *extractor) pictureCounts(cur []byte, vec bool) (pc picOut) {
+	g := &x.geom
+	cs := g.colStart()
+	n := g.gA + g.gB
+	i := 0
+	if q := n / 4; vec && q > 0 {
+		_ = cur[cs+n*groupBytes-1]
+		pictureCuesAVX2(&cur[0], &cur[cs], q, &pc)
+		i = 4 * q
+	}
+	for ; i < n; i++ {
+		r := pictureCues(group(cur, i))
+		c := pictureCues(group(cur[cs:], i))
+		// Distinct bits of each byte lane: one count per kind.
+		pc.grid += bits.OnesCount64(r.grid1 | r.grid9>>1 | c.grid1>>2 | c.grid9>>3)
+		pc.ctrl += bits.OnesCount64(r.ctrl3 | r.ctrl7>>1 | c.ctrl3>>2 | c.ctrl7>>3)
+		for half := 0; half < 2; half++ {
+			ra, ca := r.actE, c.actE
+			if half == 1 {
+				ra, ca = r.actO, c.actO
+			}
+			rt, ct := atLeast16(ra, streakTexture), atLeast16(ca, streakTexture)
+			rFlat := top16 &^ atLeast16(ra, streakFlat+1)
+			cFlat := top16 &^ atLeast16(ca, streakFlat+1)
+			pc.rowTex += bits.OnesCount64(rt)
+			pc.colTex += bits.OnesCount64(ct)
+			pc.vHits += bits.OnesCount64(rt & cFlat)
+			pc.hHits += bits.OnesCount64(ct & rFlat)
+			pc.active += bits.OnesCount64(atLeast16(ra, 4) | atLeast16(ca, 4)>>1)
+		}
+	}
+	return pc
+}
+
+// diffCounts counts the block edges of the frame-to-frame difference, over
+// set A; vec: pairs of groups by the vector kernel, the rest in Go.
+func (x *extractor) diffCounts(cur, prev []byte, vec bool) (grid, ctrl int) {
+	g := &x.geom
+	cs := g.colStart()
+	i := 0
+	if p := g.gA / 2; vec && p > 0 {
+		_ = cur[cs+g.gA*groupBytes-1]
+		_ = prev[cs+g.gA*groupBytes-1]
+		gr, cr := diffCuesAVX2(&cur[0], &prev[0], p)
+		gc, cc := diffCuesAVX2(&cur[cs], &prev[cs], p)
+		grid, ctrl = gr+gc, cr+cc
+		i = 2 * p
+	}
+	for ; i < g.gA; i++ {
+		gr, cr := diffCues(group(cur, i), group(prev, i))
+		gc, cc := diffCues(group(cur[cs:], i), group(prev[cs:], i))
+		grid += gr + gc
+		ctrl += cr + cc
+	}
+	return grid, ctrl
 }
 
 // atLeast16 has bit 15 of each 16-bit lane of a (at most 0x7fff) set where

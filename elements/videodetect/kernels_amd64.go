@@ -16,3 +16,14 @@ type lumaOut struct{ sum, dark, bright, sad, changed uint64 }
 //
 //go:noescape
 func lumaBlocksAVX2(cur, prev, ref *byte, n, stride, darkT, bright int, o *lumaOut)
+
+// pictureCuesAVX2 counts the picture cues of 4·quads lane groups, rows
+// and their columns, as measure's loop over pictureCues does.
+//
+//go:noescape
+func pictureCuesAVX2(rows, cols *byte, quads int, o *picOut)
+
+// diffCuesAVX2 is diffCues summed over 2·pairs lane groups of c and p.
+//
+//go:noescape
+func diffCuesAVX2(c, p *byte, pairs int) (grid, ctrl int)

@@ -134,3 +134,213 @@ done:
 	ORQ     AX, 32(R8)
 	VZEROUPPER
 	RET
+
+// Block-edge cues (cues.go) for lane groups, several at once. Word r of
+// four (two) consecutive groups is gathered into one vector; the byte
+// arithmetic is native here, so the SWAR tricks of cues.go become plain
+// saturating ops. A step at g between ga and gb: g >= 3 and ceil(g/2)
+// (VPAVGB with 0) > max(ga, gb), i.e. min(g -sat 2, ceil(g/2) -sat max)
+// is nonzero. A line's activity, the sum of its gradients, only meets
+// thresholds below 16, so a saturating byte sum stands in for it.
+
+// LOADW: word off/8 of the four groups at base (96 bytes apart) into dst.
+#define LOADW(base, off, dst) \
+	VMOVQ   off(base), X6; \
+	VPINSRQ $1, 96+off(base), X6, X6; \
+	VMOVQ   192+off(base), X7; \
+	VPINSRQ $1, 288+off(base), X7, X7; \
+	VINSERTI128 $1, X7, Y6, dst
+
+// ABSD: dst = |a - b| per byte.
+#define ABSD(a, b, dst) \
+	VPSUBUSB b, a, Y6; \
+	VPSUBUSB a, b, dst; \
+	VPOR     Y6, dst, dst
+
+// STEP: cnt += how many lanes have a picture step at g between ga and gb.
+#define STEP(ga, g, gb, cnt) \
+	VPMAXUB  ga, gb, Y6; \
+	VPAVGB   Y15, g, Y7; \
+	VPSUBUSB Y6, Y7, Y7; \
+	VPSUBUSB Y14, g, Y6; \
+	VPMINUB  Y6, Y7, Y7; \
+	VPCMPEQB Y15, Y7, Y7; \
+	VPMOVMSKB Y7, AX; \
+	POPCNTL  AX, AX; \
+	ADDQ     $32, cnt; \
+	SUBQ     AX, cnt
+
+// LINES: gradients, steps and activity (Y2) of one kind of probe line.
+#define LINES(base) \
+	LOADW(base, 0, Y0); \
+	LOADW(base, 8, Y1); ABSD(Y1, Y0, Y3); VMOVDQU Y3, Y2; \
+	LOADW(base, 16, Y0); ABSD(Y0, Y1, Y4); VPADDUSB Y4, Y2, Y2; \
+	LOADW(base, 24, Y1); ABSD(Y1, Y0, Y5); VPADDUSB Y5, Y2, Y2; \
+	STEP(Y3, Y4, Y5, R8); \
+	LOADW(base, 32, Y0); ABSD(Y0, Y1, Y3); VPADDUSB Y3, Y2, Y2; \
+	LOADW(base, 40, Y1); ABSD(Y1, Y0, Y4); VPADDUSB Y4, Y2, Y2; \
+	STEP(Y5, Y3, Y4, R9); \
+	LOADW(base, 48, Y0); ABSD(Y0, Y1, Y5); VPADDUSB Y5, Y2, Y2; \
+	LOADW(base, 56, Y1); ABSD(Y1, Y0, Y3); VPADDUSB Y3, Y2, Y2; \
+	LOADW(base, 64, Y0); ABSD(Y0, Y1, Y4); VPADDUSB Y4, Y2, Y2; \
+	LOADW(base, 72, Y1); ABSD(Y1, Y0, Y5); VPADDUSB Y5, Y2, Y2; \
+	STEP(Y3, Y4, Y5, R9); \
+	LOADW(base, 80, Y0); ABSD(Y0, Y1, Y3); VPADDUSB Y3, Y2, Y2; \
+	LOADW(base, 88, Y1); ABSD(Y1, Y0, Y4); VPADDUSB Y4, Y2, Y2; \
+	STEP(Y5, Y3, Y4, R8)
+
+// LT: dst = 0xff where the activity Y2 is below k+1 (kc holds k).
+#define LT(kc, dst) \
+	VPSUBUSB kc, Y2, dst; \
+	VPCMPEQB Y15, dst, dst
+
+// COUNT: cnt += 32 - (set lanes of the mask m), i.e. the clear lanes.
+#define COUNTCLEAR(m, cnt) \
+	VPMOVMSKB m, AX; \
+	POPCNTL   AX, AX; \
+	ADDQ      $32, cnt; \
+	SUBQ      AX, cnt
+
+// func pictureCuesAVX2(rows, cols *byte, quads int, o *picOut)
+TEXT ·pictureCuesAVX2(SB), NOSPLIT, $0-32
+	MOVQ rows+0(FP), SI
+	MOVQ cols+8(FP), DI
+	MOVQ quads+16(FP), CX
+	VPXOR Y15, Y15, Y15
+	MOVL $0x02020202, AX
+	MOVQ AX, X14
+	VPBROADCASTD X14, Y14
+	MOVL $0x0f0f0f0f, AX
+	MOVQ AX, X13
+	VPBROADCASTD X13, Y13
+	MOVL $0x03030303, AX
+	MOVQ AX, X12
+	VPBROADCASTD X12, Y12
+	MOVL $0x01010101, AX
+	MOVQ AX, X11
+	VPBROADCASTD X11, Y11
+	XORQ R8, R8  // grid
+	XORQ R9, R9  // ctrl
+	XORQ R10, R10 // vHits
+	XORQ R11, R11 // hHits
+	XORQ R12, R12 // rowTex
+	XORQ R13, R13 // colTex
+	XORQ BX, BX   // active
+	TESTQ CX, CX
+	JLE  picdone
+
+picloop:
+	LINES(SI)
+	LT(Y13, Y8)        // rows: activity < 16 (not textured)
+	LT(Y11, Y9)        // rows: < 2 (flat)
+	LT(Y12, Y10)       // rows: < 4 (not active)
+	COUNTCLEAR(Y8, R12)
+	COUNTCLEAR(Y10, BX)
+	LINES(DI)
+	LT(Y13, Y10)       // columns: not textured
+	LT(Y11, Y5)        // columns: flat
+	LT(Y12, Y3)        // columns: not active
+	COUNTCLEAR(Y10, R13)
+	COUNTCLEAR(Y3, BX)
+	VPANDN Y5, Y8, Y6  // textured row over a flat column
+	VPMOVMSKB Y6, AX
+	POPCNTL AX, AX
+	ADDQ AX, R10
+	VPANDN Y9, Y10, Y6 // textured column beside a flat row
+	VPMOVMSKB Y6, AX
+	POPCNTL AX, AX
+	ADDQ AX, R11
+	ADDQ $384, SI
+	ADDQ $384, DI
+	DECQ CX
+	JNZ  picloop
+
+picdone:
+	MOVQ o+24(FP), DX
+	MOVQ R8, 0(DX)
+	MOVQ R9, 8(DX)
+	MOVQ R10, 16(DX)
+	MOVQ R11, 24(DX)
+	MOVQ R12, 32(DX)
+	MOVQ R13, 40(DX)
+	MOVQ BX, 48(DX)
+	VZEROUPPER
+	RET
+
+// The difference's cues (diffCues) for pairs of groups: c − p needs nine
+// bits, so word r of two groups is widened to sixteen 16-bit lanes. A step
+// at g between ga and gb: g > 3 and g > 2·max(ga, gb).
+
+// LOADD: dst = word off/8 of the two groups at SI minus the same at DI.
+#define LOADD(off, dst) \
+	VMOVQ   off(SI), X6; \
+	VPINSRQ $1, 96+off(SI), X6, X6; \
+	VPMOVZXBW X6, Y6; \
+	VMOVQ   off(DI), X7; \
+	VPINSRQ $1, 96+off(DI), X7, X7; \
+	VPMOVZXBW X7, Y7; \
+	VPSUBW  Y7, Y6, dst
+
+// GRAD: dst = |b - a| per 16-bit lane.
+#define GRAD(a, b, dst) \
+	VPSUBW a, b, dst; \
+	VPABSW dst, dst
+
+// STEP16: cnt += the lanes with a difference step at g between ga and gb
+// (VPMOVMSKB gives two bits per 16-bit lane).
+#define STEP16(ga, g, gb, cnt) \
+	VPMAXSW  ga, gb, Y6; \
+	VPSLLW   $1, Y6, Y6; \
+	VPCMPGTW Y6, g, Y7; \
+	VPCMPGTW Y13, g, Y6; \
+	VPAND    Y6, Y7, Y7; \
+	VPMOVMSKB Y7, AX; \
+	POPCNTL  AX, AX; \
+	SHRL     $1, AX; \
+	ADDQ     AX, cnt
+
+// func diffCuesAVX2(c, p *byte, pairs int) (grid, ctrl int)
+TEXT ·diffCuesAVX2(SB), NOSPLIT, $0-40
+	MOVQ c+0(FP), SI
+	MOVQ p+8(FP), DI
+	MOVQ pairs+16(FP), CX
+	MOVL $0x00030003, AX
+	MOVQ AX, X13
+	VPBROADCASTD X13, Y13
+	XORQ R8, R8
+	XORQ R9, R9
+	TESTQ CX, CX
+	JLE  difdone
+
+difloop:
+	LOADD(0, Y0)
+	LOADD(8, Y1)
+	GRAD(Y0, Y1, Y3)
+	LOADD(16, Y0)
+	GRAD(Y1, Y0, Y4)
+	LOADD(24, Y1)
+	GRAD(Y0, Y1, Y5)
+	STEP16(Y3, Y4, Y5, R8)
+	LOADD(48, Y0)
+	LOADD(56, Y1)
+	GRAD(Y0, Y1, Y3)
+	LOADD(64, Y0)
+	GRAD(Y1, Y0, Y4)
+	LOADD(72, Y1)
+	GRAD(Y0, Y1, Y5)
+	STEP16(Y3, Y4, Y5, R9)
+	LOADD(80, Y0)
+	GRAD(Y1, Y0, Y3)
+	LOADD(88, Y1)
+	GRAD(Y0, Y1, Y4)
+	STEP16(Y5, Y3, Y4, R8)
+	ADDQ $192, SI
+	ADDQ $192, DI
+	DECQ CX
+	JNZ  difloop
+
+difdone:
+	MOVQ R8, grid+24(FP)
+	MOVQ R9, ctrl+32(FP)
+	VZEROUPPER
+	RET

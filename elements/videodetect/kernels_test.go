@@ -100,3 +100,76 @@ func BenchmarkLumaPass(b *testing.B) {
 		}
 	})
 }
+
+// fillCueSamples fills b so that gradients land on the step and activity
+// thresholds often: flat runs, small noise, and jumps.
+func fillCueSamples(r *rand.Rand, b []byte, kind int) {
+	switch kind {
+	case 0:
+		fillSamples(r, b)
+	case 1: // small noise around a level: gradients 0…4, activities near 1, 4, 16
+		base := r.Intn(250)
+		for i := range b {
+			b[i] = byte(base + r.Intn(1+r.Intn(5)))
+		}
+	default: // flat runs with steps of 1…12 levels
+		v := r.Intn(200)
+		for i := range b {
+			if r.Intn(7) == 0 {
+				v = max(0, min(255, v+r.Intn(25)-12))
+			}
+			b[i] = byte(v)
+		}
+	}
+}
+
+// The cue kernels count exactly what the Go (SWAR) code counts, on sizes
+// with and without leftover groups for the Go code.
+func TestCueKernelsMatchGo(t *testing.T) {
+	needKernels(t)
+	r := rand.New(rand.NewSource(2))
+	for _, sz := range [][2]int{{1280, 720}, {720, 576}, {1920, 1080}, {176, 144}, {100, 40}, {3840, 2160}, {640, 360}} {
+		x := newExtractor()
+		x.configure(sz[0], sz[1], false, 0.1)
+		cur, prev := make([]byte, x.geom.size()), make([]byte, x.geom.size())
+		for trial := 0; trial < 60; trial++ {
+			fillCueSamples(r, cur, trial%3)
+			fillCueSamples(r, prev, (trial/3)%3)
+			if trial%5 == 0 {
+				copy(prev, cur)
+			}
+			if a, b := x.pictureCounts(cur, false), x.pictureCounts(cur, true); a != b {
+				t.Fatalf("%v trial %d: picture cues Go %+v, kernel %+v", sz, trial, a, b)
+			}
+			ga, ca := x.diffCounts(cur, prev, false)
+			gb, cb := x.diffCounts(cur, prev, true)
+			if ga != gb || ca != cb {
+				t.Fatalf("%v trial %d: difference cues Go %d/%d, kernel %d/%d", sz, trial, ga, ca, gb, cb)
+			}
+		}
+	}
+}
+
+func BenchmarkCues(b *testing.B) {
+	x := newExtractor()
+	x.configure(1280, 720, false, 0.1)
+	r := rand.New(rand.NewSource(1))
+	cur, prev := make([]byte, x.geom.size()), make([]byte, x.geom.size())
+	fillCueSamples(r, cur, 1)
+	fillCueSamples(r, prev, 1)
+	for _, vec := range []bool{false, true} {
+		name := "go"
+		if vec {
+			name = "avx2"
+		}
+		b.Run(name, func(b *testing.B) {
+			if vec {
+				needKernels(b)
+			}
+			for i := 0; i < b.N; i++ {
+				x.pictureCounts(cur, vec)
+				x.diffCounts(cur, prev, vec)
+			}
+		})
+	}
+}
