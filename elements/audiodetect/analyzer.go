@@ -24,7 +24,13 @@ type Analyzer struct {
 
 	planes [MaxChannels][]float64
 	pos    int64 // position of the next sample since (re)start
-	tl     timeline
+
+	// run1's scratch: the chunk's channels, their true-peak states before
+	// it (to date an over) and their true peaks
+	chunk    [MaxChannels][]float64
+	chunkPre [MaxChannels]loudness.TPState
+	chunkTP  [MaxChannels]float64
+	tl       timeline
 
 	lossCh []int    // channels watched for channel loss
 	pairs  [][2]int // stereo pairs watched for phase
@@ -329,15 +335,20 @@ func (a *Analyzer) run1(n int) {
 		if !a.tpExact {
 			m.SetTruePeakFloor(min(a.tpLimit, a.st.tp))
 		}
-		for c := 0; c < ch; c++ {
-			x := a.planes[c][off : off+k]
-			if math.IsInf(a.tpLimit, 1) {
-				m.AddChannel(c, x)
-			} else {
-				pre := *m.TPState(c)
-				if tp := m.AddChannel(c, x); tp > a.tpLimit {
-					a.blk.over(base, &pre, x, a.tpLimit)
-				}
+		xs := a.chunk[:ch]
+		for c := range xs {
+			xs[c] = a.planes[c][off : off+k]
+		}
+		overs := !math.IsInf(a.tpLimit, 1)
+		if overs {
+			for c := range xs {
+				a.chunkPre[c] = *m.TPState(c)
+			}
+		}
+		m.AddChannels(xs, a.chunkTP[:ch])
+		for c, x := range xs {
+			if overs && a.chunkTP[c] > a.tpLimit {
+				a.blk.over(base, &a.chunkPre[c], x, a.tpLimit)
 			}
 			a.scan(c, x, base)
 		}

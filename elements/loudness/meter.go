@@ -170,6 +170,37 @@ func (m *Meter) AddChannel(c int, x []float64) float64 {
 	return tp
 }
 
+// AddChannels is AddChannel for channels 0…len(xs)-1 of one chunk (the
+// same length each), with the same results; tp[c] gets channel c's true
+// peak. Weighted channels are K-weighted two at a time (SumSquares2).
+func (m *Meter) AddChannels(xs [][]float64, tp []float64) {
+	n := min(len(xs), m.channels)
+	pending := -1 // a weighted channel waiting for a partner
+	for c := 0; c < n; c++ {
+		if m.weights[c] == 0 {
+			continue
+		}
+		if pending < 0 {
+			pending = c
+			continue
+		}
+		a, b := m.kw.SumSquares2(&m.kst[pending], &m.kst[c], xs[pending], xs[c])
+		m.acc[pending] += a
+		m.acc[c] += b
+		pending = -1
+	}
+	if pending >= 0 {
+		m.acc[pending] += m.kw.SumSquares(&m.kst[pending], xs[pending])
+	}
+	for c := 0; c < n; c++ {
+		t := TruePeakAbove(&m.tpst[c], xs[c], m.tpFloor)
+		if t > m.subTP[c] {
+			m.subTP[c] = t
+		}
+		tp[c] = t
+	}
+}
+
 // SetTruePeakFloor tells the meter that true peaks at or below floor
 // (linear) need not be measured exactly, until it is changed: AddChannel
 // then skips the 4x interpolation of samples whose true peak provably stays

@@ -1,6 +1,10 @@
 package loudness
 
-import "math"
+import (
+	"math"
+
+	"github.com/avwatch/avwatch/internal/simd"
+)
 
 // True peak per ITU-R BS.1770-4 Annex 2: oversample 4x with an
 // interpolating low-pass, take the largest absolute value.
@@ -189,24 +193,73 @@ func TruePeakAbove(st *TPState, x []float64, floor float64) float64 {
 	if floor <= 0 || len(x) == 0 {
 		return TruePeak(st, x)
 	}
-	var pk, dmax, xpk float64
+	var pk, dmax float64
 	prev := st.hist[0]
 	for _, v := range st.hist {
 		pk = max(pk, math.Abs(v))
 		dmax = max(dmax, math.Abs(v-prev))
 		prev = v
 	}
-	for _, v := range x {
-		xpk = max(xpk, math.Abs(v))
-		dmax = max(dmax, math.Abs(v-prev))
-		prev = v
-	}
+	xpk, xd := peakAndSlope(x, prev)
+	dmax = max(dmax, xd)
 	pk = max(pk, xpk)
 	if min(tpGain*pk, pk+tpSlope*dmax)*tpMargin > floor {
 		return TruePeak(st, x)
 	}
 	st.advance(x)
 	return xpk
+}
+
+// peakAndSlope returns max|x[i]| and max|x[i]−x[i−1]| (x[−1] = prev).
+// Maxima do not depend on the order they are taken in, so two of each run
+// side by side, with plain compares: most samples change neither, the
+// branches are predicted, and the loop is not held up by max's NaN
+// handling (a NaN sample is passed over; audiodetect maps NaN to 0
+// before it gets here).
+func peakAndSlope(x []float64, prev float64) (pk, dmax float64) {
+	var p0, p1, d0, d1 float64
+	i := 0
+	if q := (len(x) - 1) / 4; haveKernels && simd.AVX2 && q > 0 {
+		// x[0] (against prev) below, x[1…4q] in the kernel.
+		p0, d0 = peakSlopeAVX2(&x[1], q)
+		a, e := math.Abs(x[0]), math.Abs(x[0]-prev)
+		if a > p0 {
+			p0 = a
+		}
+		if e > d0 {
+			d0 = e
+		}
+		i = 4*q + 1
+		prev = x[i-1]
+	}
+	for ; i+1 < len(x); i += 2 {
+		v0, v1 := x[i], x[i+1]
+		a0, a1 := math.Abs(v0), math.Abs(v1)
+		e0, e1 := math.Abs(v0-prev), math.Abs(v1-v0)
+		if a0 > p0 {
+			p0 = a0
+		}
+		if a1 > p1 {
+			p1 = a1
+		}
+		if e0 > d0 {
+			d0 = e0
+		}
+		if e1 > d1 {
+			d1 = e1
+		}
+		prev = v1
+	}
+	if i < len(x) {
+		v := x[i]
+		if a := math.Abs(v); a > p0 {
+			p0 = a
+		}
+		if e := math.Abs(v - prev); e > d0 {
+			d0 = e
+		}
+	}
+	return max(p0, p1), max(d0, d1)
 }
 
 // advance moves the history on by x.

@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package loudness
+
+const haveKernels = false
+
+func peakSlopeAVX2(x *float64, quads int) (pk, dmax float64) { panic("no vector kernels") }

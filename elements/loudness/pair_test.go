@@ -1,0 +1,88 @@
+package loudness
+
+import (
+	"math"
+	"math/rand"
+	"testing"
+)
+
+// SumSquares2 and AddChannels are speed-ups only: the same numbers, bit
+// for bit, as one channel at a time, including the flush of decayed filter
+// memory after silence.
+func TestPairedWeightingIsExact(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	k := NewKWeighting(48000)
+	var a1, b1, a2, b2 KState
+	for chunk := 0; chunk < 400; chunk++ {
+		n := 1 + r.Intn(700)
+		x, y := make([]float64, n), make([]float64, n)
+		if chunk%50 < 40 { // then 10 chunks of digital silence
+			for i := range x {
+				x[i], y[i] = r.NormFloat64()*0.3, r.NormFloat64()*0.05
+			}
+		}
+		sa, sb := k.SumSquares(&a1, x), k.SumSquares(&b1, y)
+		pa, pb := k.SumSquares2(&a2, &b2, x, y)
+		if math.Float64bits(sa) != math.Float64bits(pa) || math.Float64bits(sb) != math.Float64bits(pb) || a1 != a2 || b1 != b2 {
+			t.Fatalf("chunk %d: one at a time %v %v, paired %v %v", chunk, sa, sb, pa, pb)
+		}
+	}
+}
+
+func TestAddChannelsMatchesAddChannel(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	weights := []float64{1, 1, 1, 0, 1.41, 1.41} // 5.1: LFE unweighted, odd count weighted
+	one, all := New(48000, weights), New(48000, weights)
+	one.SetTruePeakFloor(0.5)
+	all.SetTruePeakFloor(0.5)
+	tp := make([]float64, len(weights))
+	for chunk := 0; chunk < 200; chunk++ {
+		n := min(1+r.Intn(480), one.Room())
+		xs := make([][]float64, len(weights))
+		for c := range xs {
+			xs[c] = make([]float64, n)
+			for i := range xs[c] {
+				xs[c][i] = r.NormFloat64() * 0.2 * float64(c+1) / 3
+			}
+		}
+		want := make([]float64, len(xs))
+		for c, x := range xs {
+			want[c] = one.AddChannel(c, x)
+		}
+		all.AddChannels(xs, tp)
+		for c := range xs {
+			if want[c] != tp[c] || one.subTP[c] != all.subTP[c] || one.acc[c] != all.acc[c] {
+				t.Fatalf("chunk %d channel %d: AddChannel acc %v tp %v, AddChannels acc %v tp %v",
+					chunk, c, one.acc[c], one.subTP[c], all.acc[c], all.subTP[c])
+			}
+		}
+		if one.Advance(n) != all.Advance(n) {
+			t.Fatalf("chunk %d: sub-blocks closed apart", chunk)
+		}
+	}
+	if one.Momentary() != all.Momentary() {
+		t.Fatalf("momentary %v vs %v", one.Momentary(), all.Momentary())
+	}
+}
+
+// The kernel's maxima are peakAndSlope's (the Go loop) for every length.
+func TestPeakAndSlopeKernel(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for n := 0; n < 70; n++ {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = r.NormFloat64() * math.Pow(10, float64(r.Intn(6)-3))
+		}
+		prev := r.NormFloat64()
+		var wp, wd float64
+		p := prev
+		for _, v := range x {
+			wp, wd = max(wp, math.Abs(v)), max(wd, math.Abs(v-p))
+			p = v
+		}
+		gp, gd := peakAndSlope(x, prev)
+		if gp != wp || gd != wd {
+			t.Fatalf("n=%d: peak %v slope %v, want %v %v", n, gp, gd, wp, wd)
+		}
+	}
+}
