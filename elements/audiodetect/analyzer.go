@@ -1,6 +1,7 @@
 package audiodetect
 
 import (
+	"github.com/avwatch/avwatch/internal/simd"
 	"math"
 	"time"
 
@@ -396,21 +397,25 @@ func (b *block) over(base int64, pre *loudness.TPState, x []float64, limit float
 // afterwards, only in chunks that have any.
 func (a *Analyzer) scan(c int, x []float64, base int64) {
 	b := &a.blk
-	var ss, pk float64
 	lvl, minRun := a.clipLevel, a.minRun
+	ss, pk, clip := levels(x, lvl)
 	run := a.run[c]
-	for i, v := range x {
-		ss += v * v
-		av := math.Abs(v)
-		if av > pk {
-			pk = av
+	switch {
+	case clip:
+		for i, v := range x {
+			if math.Abs(v) >= lvl {
+				run++
+				continue
+			}
+			if run >= minRun {
+				a.clipRun(c, base+int64(i-run), base+int64(i))
+			}
+			run = 0
 		}
-		if av >= lvl {
-			run++
-			continue
-		}
+	case len(x) > 0:
+		// Nothing at full scale: a run in progress ends at x[0].
 		if run >= minRun {
-			a.clipRun(c, base+int64(i-run), base+int64(i))
+			a.clipRun(c, base-int64(run), base)
 		}
 		run = 0
 	}
@@ -431,6 +436,26 @@ func (a *Analyzer) scan(c int, x []float64, base int64) {
 		}
 		b.lossLast[c] = base + int64(l)
 	}
+}
+
+// levels returns Σx², max|x| and whether any |x| reaches lvl (a
+// full-scale sample). The vector kernel adds the squares in four lanes, so
+// its sum may differ from the Go loop's in the last bits.
+func levels(x []float64, lvl float64) (ss, pk float64, clip bool) {
+	i := 0
+	if q := len(x) / 4; haveKernels && simd.AVX2 && q > 0 {
+		ss, pk, clip = levelsAVX2(&x[0], q, lvl)
+		i = 4 * q
+	}
+	for _, v := range x[i:] {
+		ss += v * v
+		av := math.Abs(v)
+		if av > pk {
+			pk = av
+		}
+		clip = clip || av >= lvl
+	}
+	return ss, pk, clip
 }
 
 // aboveRange returns the first and last index with |x| > thr (one exists).

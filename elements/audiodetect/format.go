@@ -2,6 +2,7 @@ package audiodetect
 
 import (
 	"fmt"
+	"github.com/avwatch/avwatch/internal/simd"
 	"unsafe"
 
 	"github.com/avwatch/avwatch/elements/loudness"
@@ -176,7 +177,12 @@ func (f *Format) convert(planes *[MaxChannels][]float64, off int, src []byte, n 
 			}
 		case F32:
 			s := unsafe.Slice((*float32)(p), cnt)
-			for i := range dst {
+			i := 0
+			if q := n / 4; stride == 1 && haveKernels && simd.AVX2 && q > 0 {
+				convF32AVX2(&dst[0], &s[0], q)
+				i = 4 * q
+			}
+			for ; i < n; i++ {
 				dst[i] = sane(float64(s[i*stride]))
 			}
 		case F64:

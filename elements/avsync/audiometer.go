@@ -31,6 +31,8 @@ type AudioMeter struct {
 	blockRT time.Duration
 	next    time.Duration // running time of the next sample, if have
 	have    bool
+
+	mono []float64 // Planar's mix-down of a stereo buffer
 }
 
 // resyncTolerance is how far a buffer timestamp may stray from the sample
@@ -112,14 +114,17 @@ func (a *AudioMeter) Planar(rt time.Duration, planes [][]float64, n, rate int, t
 	mix := 1 / float64(channels)
 	switch channels {
 	case 1:
-		for _, v := range planes[0][:n] {
-			out = a.push(v, out)
-		}
+		return a.pushMono(planes[0][:n], out)
 	case 2:
-		l, r := planes[0][:n], planes[1][:n]
-		for i := range l {
-			out = a.push((l[i]+r[i])*mix, out)
+		if cap(a.mono) < n {
+			a.mono = make([]float64, n)
 		}
+		ms := a.mono[:n]
+		l, r := planes[0][:n], planes[1][:n]
+		for i := range ms {
+			ms[i] = (l[i] + r[i]) * mix
+		}
+		return a.pushMono(ms, out)
 	default:
 		for i := 0; i < n; i++ {
 			var m float64
@@ -127,6 +132,35 @@ func (a *AudioMeter) Planar(rt time.Duration, planes [][]float64, n, rate int, t
 				m += p[i]
 			}
 			out = a.push(m*mix, out)
+		}
+	}
+	return out
+}
+
+// pushMono is push for a run of mono samples, with the same arithmetic in
+// the same order: the block's sums and Goertzel state stay in registers
+// up to the block's end instead of going through memory every sample.
+func (a *AudioMeter) pushMono(ms []float64, out []AudioBlock) []AudioBlock {
+	for len(ms) > 0 {
+		k := min(len(ms), a.blockLen-a.n)
+		prev, sumSq, hfSq, s1, s2, coeff := a.prev, a.sumSq, a.hfSq, a.s1, a.s2, a.coeff
+		for _, m := range ms[:k] {
+			if m != m { // NaN from a broken decoder: count it as silence
+				m = 0
+			}
+			d := m - prev
+			prev = m
+			sumSq += m * m
+			hfSq += d * d
+			s0 := m + coeff*s1 - s2
+			s2, s1 = s1, s0
+		}
+		a.prev, a.sumSq, a.hfSq, a.s1, a.s2 = prev, sumSq, hfSq, s1, s2
+		a.n += k
+		ms = ms[k:]
+		if a.n == a.blockLen {
+			out = append(out, a.block())
+			a.startBlock(a.blockRT + a.sampleTime(a.blockLen))
 		}
 	}
 	return out
