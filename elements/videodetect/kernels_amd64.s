@@ -14,10 +14,10 @@ TEXT ·lumaBlocksAVX2(SB), NOSPLIT, $0-64
 	MOVQ n+24(FP), CX
 	MOVQ stride+32(FP), BX
 	MOVQ darkT+40(FP), AX
-	MOVQ AX, X14
+	VMOVQ AX, X14
 	VPBROADCASTB X14, Y14
 	MOVQ bright+48(FP), AX
-	MOVQ AX, X13
+	VMOVQ AX, X13
 	VPBROADCASTB X13, Y13
 	VPXOR Y15, Y15, Y15
 	VPXOR Y1, Y1, Y1 // sum
@@ -208,16 +208,16 @@ TEXT ·pictureCuesAVX2(SB), NOSPLIT, $0-32
 	MOVQ quads+16(FP), CX
 	VPXOR Y15, Y15, Y15
 	MOVL $0x02020202, AX
-	MOVQ AX, X14
+	VMOVQ AX, X14
 	VPBROADCASTD X14, Y14
 	MOVL $0x0f0f0f0f, AX
-	MOVQ AX, X13
+	VMOVQ AX, X13
 	VPBROADCASTD X13, Y13
 	MOVL $0x03030303, AX
-	MOVQ AX, X12
+	VMOVQ AX, X12
 	VPBROADCASTD X12, Y12
 	MOVL $0x01010101, AX
-	MOVQ AX, X11
+	VMOVQ AX, X11
 	VPBROADCASTD X11, Y11
 	XORQ R8, R8  // grid
 	XORQ R9, R9  // ctrl
@@ -305,7 +305,7 @@ TEXT ·diffCuesAVX2(SB), NOSPLIT, $0-40
 	MOVQ p+8(FP), DI
 	MOVQ pairs+16(FP), CX
 	MOVL $0x00030003, AX
-	MOVQ AX, X13
+	VMOVQ AX, X13
 	VPBROADCASTD X13, Y13
 	XORQ R8, R8
 	XORQ R9, R9
@@ -342,5 +342,129 @@ difloop:
 difdone:
 	MOVQ R8, grid+24(FP)
 	MOVQ R9, ctrl+32(FP)
+	VZEROUPPER
+	RET
+
+// func gatherGroupsAVX2(rows, cols, data *byte, rowOff, colOff *int32, masks *uint64, groups, stride int)
+//
+// The lane groups of gather (sampler.go), probe lines transposed so that
+// word r holds sample r of the group's eight lines. Rows: each line's 16
+// bytes (12 used) are loaded and transposed by three rounds of unpacks
+// (bytes, words, dwords). Columns: for each of the twelve rows, one
+// VPGATHERDD reads a dword at each line's column; VPSHUFB and VPERMD keep
+// the low byte of each, which is that row's word. Lanes outside the
+// group's mask are zeroed.
+TEXT ·gatherGroupsAVX2(SB), NOSPLIT, $0-64
+	MOVQ rows+0(FP), DI
+	MOVQ cols+8(FP), R10
+	MOVQ data+16(FP), DX
+	MOVQ rowOff+24(FP), R8
+	MOVQ colOff+32(FP), R11
+	MOVQ masks+40(FP), R12
+	MOVQ groups+48(FP), CX
+	MOVQ stride+56(FP), R13
+	TESTQ CX, CX
+	JLE  gdone
+
+gloop:
+	// ---- row lines ----
+	MOVLQSX 0(R8), R9
+	VMOVDQU (DX)(R9*1), X0
+	MOVLQSX 4(R8), R9
+	VMOVDQU (DX)(R9*1), X1
+	MOVLQSX 8(R8), R9
+	VMOVDQU (DX)(R9*1), X2
+	MOVLQSX 12(R8), R9
+	VMOVDQU (DX)(R9*1), X3
+	MOVLQSX 16(R8), R9
+	VMOVDQU (DX)(R9*1), X4
+	MOVLQSX 20(R8), R9
+	VMOVDQU (DX)(R9*1), X5
+	MOVLQSX 24(R8), R9
+	VMOVDQU (DX)(R9*1), X6
+	MOVLQSX 28(R8), R9
+	VMOVDQU (DX)(R9*1), X7
+	VPUNPCKLBW X1, X0, X8  // lines 0,1: samples 0…7
+	VPUNPCKHBW X1, X0, X9  // samples 8…15
+	VPUNPCKLBW X3, X2, X10
+	VPUNPCKHBW X3, X2, X11
+	VPUNPCKLBW X5, X4, X12
+	VPUNPCKHBW X5, X4, X13
+	VPUNPCKLBW X7, X6, X14
+	VPUNPCKHBW X7, X6, X15
+	VPUNPCKLWD X10, X8, X0 // lines 0…3: samples 0…3
+	VPUNPCKHWD X10, X8, X1 // 4…7
+	VPUNPCKLWD X11, X9, X2 // 8…11
+	VPUNPCKLWD X14, X12, X3 // lines 4…7: samples 0…3
+	VPUNPCKHWD X14, X12, X4
+	VPUNPCKLWD X15, X13, X5
+	VPBROADCASTQ (R12), X15
+	VPUNPCKLDQ X3, X0, X6 // words 0, 1
+	VPUNPCKHDQ X3, X0, X7 // words 2, 3
+	VPUNPCKLDQ X4, X1, X8 // 4, 5
+	VPUNPCKHDQ X4, X1, X9 // 6, 7
+	VPUNPCKLDQ X5, X2, X10 // 8, 9
+	VPUNPCKHDQ X5, X2, X11 // 10, 11
+	VPAND X15, X6, X6
+	VPAND X15, X7, X7
+	VPAND X15, X8, X8
+	VPAND X15, X9, X9
+	VPAND X15, X10, X10
+	VPAND X15, X11, X11
+	VMOVDQU X6, 0(DI)
+	VMOVDQU X7, 16(DI)
+	VMOVDQU X8, 32(DI)
+	VMOVDQU X9, 48(DI)
+	VMOVDQU X10, 64(DI)
+	VMOVDQU X11, 80(DI)
+
+	// ---- column lines ----
+	VMOVDQU (R11), Y0        // the eight lines' columns
+	MOVQ    $0x0c080400, AX  // byte 0 of each dword, in each 128-bit half
+	VMOVQ   AX, X1
+	VPBROADCASTD X1, Y1
+	MOVQ    $0x8080808080808080, AX
+	VMOVQ   AX, X2
+	VPBROADCASTQ X2, Y2
+	VPBLENDD $0xee, Y2, Y1, Y1 // keep the selector in dword 0 of each half, zero the rest
+	MOVQ    $0x0000000400000000, AX // VPERMD: dword 0, then dword 4
+	VMOVQ   AX, X3
+	MOVQ    DX, BX
+	XORQ    SI, SI
+
+	// COLROW: word SI of the column group from the row at BX.
+#define COLROW \
+	VPCMPEQD Y4, Y4, Y4; \
+	VPXOR    Y5, Y5, Y5; \
+	VPGATHERDD Y4, (BX)(Y0*1), Y5; \
+	VPSHUFB  Y1, Y5, Y5; \
+	VPERMD   Y5, Y3, Y5; \
+	VPAND    X15, X5, X5; \
+	VMOVQ    X5, (R10)(SI*8); \
+	ADDQ     R13, BX; \
+	INCQ     SI
+
+	COLROW
+	COLROW
+	COLROW
+	COLROW
+	COLROW
+	COLROW
+	COLROW
+	COLROW
+	COLROW
+	COLROW
+	COLROW
+	COLROW
+
+	ADDQ $96, DI
+	ADDQ $96, R10
+	ADDQ $32, R8
+	ADDQ $32, R11
+	ADDQ $8, R12
+	DECQ CX
+	JNZ  gloop
+
+gdone:
 	VZEROUPPER
 	RET

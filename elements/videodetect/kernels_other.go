@@ -13,3 +13,7 @@ func lumaBlocksAVX2(cur, prev, ref *byte, n, stride, darkT, bright int, o *lumaO
 func pictureCuesAVX2(rows, cols *byte, quads int, o *picOut) { panic("no vector kernels") }
 
 func diffCuesAVX2(c, p *byte, pairs int) (grid, ctrl int) { panic("no vector kernels") }
+
+func gatherGroupsAVX2(rows, cols, data *byte, rowOff, colOff *int32, masks *uint64, groups, stride int) {
+	panic("no vector kernels")
+}

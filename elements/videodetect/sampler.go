@@ -1,6 +1,12 @@
 package videodetect
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+
+	"github.com/avwatch/avwatch/internal/simd"
+)
 
 // The analyser never walks the whole picture. Once per frame it gathers a
 // fixed set of luma samples, laid out around the 16×16 macroblock grid, into
@@ -83,6 +89,7 @@ type geometry struct {
 	// the first frame and when the stride changes).
 	srcStride            int
 	rowSrc, colSrc, cSrc []int
+	vec                  *vecSources // nil: gather in Go
 	rOff                 []uint8
 }
 
@@ -205,6 +212,39 @@ func (g *geometry) sources(s int) {
 	}
 	g.rowSrc, g.colSrc, g.cSrc = at(g.rowSrc, g.rowAt), at(g.colSrc, g.colAt), at(g.cSrc, g.cAt)
 	g.srcStride = s
+	g.vec = nil
+	if !haveKernels || !simd.AVX2 {
+		return
+	}
+	// The kernel takes 32-bit offsets; a plane too large for them (over
+	// 2 GiB) keeps the Go code.
+	if len(g.rowSrc) == 0 || len(g.colSrc) == 0 {
+		return
+	}
+	if last := slices.Max(g.rowSrc) + slices.Max(g.colSrc) + probeLen*s + 16; last > math.MaxInt32 {
+		return
+	}
+	v := &vecSources{
+		rowOff: make([]int32, len(g.rowSrc)),
+		colOff: make([]int32, len(g.colSrc)),
+		masks:  make([]uint64, g.gA+g.gB),
+	}
+	for i, o := range g.rowSrc {
+		v.rowOff[i] = int32(o)
+	}
+	for i, o := range g.colSrc {
+		v.colOff[i] = int32(o)
+	}
+	for i := range v.masks {
+		v.masks[i] = g.laneMask(i)
+	}
+	g.vec = v
+}
+
+// vecSources are the sources in the form the gather kernel reads.
+type vecSources struct {
+	rowOff, colOff []int32
+	masks          []uint64
 }
 
 // first returns the first macroblock column probed in band by.
@@ -240,6 +280,10 @@ func (g *geometry) gather(dst []byte, y Plane) {
 	}
 	rows, cols := dst[:g.groupRegion()], dst[g.colStart():]
 	s := y.Stride
+	if v := g.vec; v != nil && len(v.masks) > 0 {
+		gatherGroupsAVX2(&rows[0], &cols[0], &data[0], &v.rowOff[0], &v.colOff[0], &v.masks[0], len(v.masks), s)
+		return
+	}
 	for i := 0; i < g.gA+g.gB; i++ {
 		m := g.laneMask(i)
 		src := (*[groupLanes]int)(g.rowSrc[i*groupLanes:])
