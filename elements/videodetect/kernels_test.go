@@ -3,7 +3,9 @@ package videodetect
 import (
 	"math/rand"
 	"testing"
+	"time"
 
+	"github.com/avwatch/avwatch/elements/videodetect/testpic"
 	"github.com/avwatch/avwatch/internal/simd"
 )
 
@@ -200,5 +202,60 @@ func TestGatherKernelMatchesGo(t *testing.T) {
 				t.Fatalf("%v: byte %d of %d: kernel %d, Go %d", sz, i, len(goBuf), vecBuf[i], goBuf[i])
 			}
 		}
+	}
+}
+
+// A stream analysed with and without the kernels gives the same features
+// frame by frame and the same events: the kernels change speed only.
+func TestKernelsOffSameAnalysis(t *testing.T) {
+	needKernels(t)
+	defer func(v bool) { simd.AVX2 = v }(simd.AVX2)
+	const w, h = 1280, 720
+	s := DefaultSettings()
+	s.Black.MinDuration, s.Freeze.MinDuration = 400*time.Millisecond, 400*time.Millisecond
+	on, off := NewAnalyzer(s), NewAnalyzer(s)
+	var evOn, evOff int
+	for i := 0; i < 150; i++ {
+		p := testpic.New(w, h)
+		switch {
+		case i >= 20 && i < 50: // frozen
+			p.Scene(0.8, 0, 7)
+		case i >= 60 && i < 80: // black
+			p.Fill(16, 128, 128)
+		default:
+			p.Scene(float64(i)*0.04, 2, uint64(i))
+		}
+		if i >= 90 && i < 110 {
+			p.Blockify(0, h)
+		}
+		f := frameOf(p, "I420", 64, 0)
+		f.PTS = time.Duration(i) * 40 * time.Millisecond
+		f.Duration = 40 * time.Millisecond
+		simd.AVX2 = true
+		a, err := on.Analyze(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evOn += len(a)
+		simd.AVX2 = false
+		b, err := off.Analyze(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evOff += len(b)
+		if on.Features() != off.Features() {
+			t.Fatalf("frame %d: with kernels %+v, without %+v", i, on.Features(), off.Features())
+		}
+		if len(a) != len(b) {
+			t.Fatalf("frame %d: %d events with kernels, %d without", i, len(a), len(b))
+		}
+		for k := range a {
+			if a[k].Type != b[k].Type || a[k].Edge != b[k].Edge || a[k].PTS != b[k].PTS || a[k].Value != b[k].Value {
+				t.Fatalf("frame %d: event %+v with kernels, %+v without", i, a[k], b[k])
+			}
+		}
+	}
+	if evOn < 6 {
+		t.Fatalf("only %d events: the stream should open and close freeze, black and blockiness", evOn)
 	}
 }

@@ -9,6 +9,6 @@ package simd
 
 import "os"
 
-// AVX2 is true on amd64 CPUs with AVX2 whose OS saves the YMM registers,
-// unless AVWATCH_SIMD=off.
+// AVX2 is true on amd64 CPUs with AVX2 (and POPCNT, which every AVX2 CPU
+// has) whose OS saves the YMM registers, unless AVWATCH_SIMD=off.
 var AVX2 = hasAVX2() && os.Getenv("AVWATCH_SIMD") != "off"
