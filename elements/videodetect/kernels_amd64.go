@@ -28,9 +28,9 @@ func pictureCuesAVX2(rows, cols *byte, quads int, o *picOut)
 //go:noescape
 func diffCuesAVX2(c, p *byte, pairs int) (grid, ctrl int)
 
-// gatherGroupsAVX2 fills the row and column lane groups as gather does:
-// group i from the 8 lines at rowOff/colOff[8i…8i+7] (offsets into data),
-// lanes outside masks[i] zeroed.
+// gatherRowsAVX2 fills the row lane groups as gather does: group i from
+// the 8 lines at rowOff[8i…8i+7] (offsets into data), lanes outside
+// masks[i] zeroed.
 //
 //go:noescape
-func gatherGroupsAVX2(rows, cols, data *byte, rowOff, colOff *int32, masks *uint64, groups, stride int)
+func gatherRowsAVX2(rows, data *byte, rowOff *int32, masks *uint64, groups int)

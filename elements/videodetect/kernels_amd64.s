@@ -345,29 +345,24 @@ difdone:
 	VZEROUPPER
 	RET
 
-// func gatherGroupsAVX2(rows, cols, data *byte, rowOff, colOff *int32, masks *uint64, groups, stride int)
+// func gatherRowsAVX2(rows, data *byte, rowOff *int32, masks *uint64, groups int)
 //
-// The lane groups of gather (sampler.go), probe lines transposed so that
-// word r holds sample r of the group's eight lines. Rows: each line's 16
-// bytes (12 used) are loaded and transposed by three rounds of unpacks
-// (bytes, words, dwords). Columns: for each of the twelve rows, one
-// VPGATHERDD reads a dword at each line's column; VPSHUFB and VPERMD keep
-// the low byte of each, which is that row's word. Lanes outside the
-// group's mask are zeroed.
-TEXT ·gatherGroupsAVX2(SB), NOSPLIT, $0-64
+// The row lane groups of gather (sampler.go): each line's 16 bytes (12
+// used) are loaded and transposed by three rounds of unpacks (bytes,
+// words, dwords), so that word r holds sample r of the group's eight
+// lines; lanes outside the group's mask are zeroed. (Column lines stay
+// in Go: gathering single bytes down a column with VPGATHERDD was no
+// faster when the frame is in cache and slower when it is not.)
+TEXT ·gatherRowsAVX2(SB), NOSPLIT, $0-40
 	MOVQ rows+0(FP), DI
-	MOVQ cols+8(FP), R10
-	MOVQ data+16(FP), DX
-	MOVQ rowOff+24(FP), R8
-	MOVQ colOff+32(FP), R11
-	MOVQ masks+40(FP), R12
-	MOVQ groups+48(FP), CX
-	MOVQ stride+56(FP), R13
+	MOVQ data+8(FP), DX
+	MOVQ rowOff+16(FP), R8
+	MOVQ masks+24(FP), R12
+	MOVQ groups+32(FP), CX
 	TESTQ CX, CX
 	JLE  gdone
 
 gloop:
-	// ---- row lines ----
 	MOVLQSX 0(R8), R9
 	VMOVDQU (DX)(R9*1), X0
 	MOVLQSX 4(R8), R9
@@ -392,17 +387,17 @@ gloop:
 	VPUNPCKHBW X5, X4, X13
 	VPUNPCKLBW X7, X6, X14
 	VPUNPCKHBW X7, X6, X15
-	VPUNPCKLWD X10, X8, X0 // lines 0…3: samples 0…3
-	VPUNPCKHWD X10, X8, X1 // 4…7
-	VPUNPCKLWD X11, X9, X2 // 8…11
+	VPUNPCKLWD X10, X8, X0  // lines 0…3: samples 0…3
+	VPUNPCKHWD X10, X8, X1  // 4…7
+	VPUNPCKLWD X11, X9, X2  // 8…11
 	VPUNPCKLWD X14, X12, X3 // lines 4…7: samples 0…3
 	VPUNPCKHWD X14, X12, X4
 	VPUNPCKLWD X15, X13, X5
 	VPBROADCASTQ (R12), X15
-	VPUNPCKLDQ X3, X0, X6 // words 0, 1
-	VPUNPCKHDQ X3, X0, X7 // words 2, 3
-	VPUNPCKLDQ X4, X1, X8 // 4, 5
-	VPUNPCKHDQ X4, X1, X9 // 6, 7
+	VPUNPCKLDQ X3, X0, X6  // words 0, 1
+	VPUNPCKHDQ X3, X0, X7  // words 2, 3
+	VPUNPCKLDQ X4, X1, X8  // 4, 5
+	VPUNPCKHDQ X4, X1, X9  // 6, 7
 	VPUNPCKLDQ X5, X2, X10 // 8, 9
 	VPUNPCKHDQ X5, X2, X11 // 10, 11
 	VPAND X15, X6, X6
@@ -417,54 +412,11 @@ gloop:
 	VMOVDQU X9, 48(DI)
 	VMOVDQU X10, 64(DI)
 	VMOVDQU X11, 80(DI)
-
-	// ---- column lines ----
-	VMOVDQU (R11), Y0        // the eight lines' columns
-	MOVQ    $0x0c080400, AX  // byte 0 of each dword, in each 128-bit half
-	VMOVQ   AX, X1
-	VPBROADCASTD X1, Y1
-	MOVQ    $0x8080808080808080, AX
-	VMOVQ   AX, X2
-	VPBROADCASTQ X2, Y2
-	VPBLENDD $0xee, Y2, Y1, Y1 // keep the selector in dword 0 of each half, zero the rest
-	MOVQ    $0x0000000400000000, AX // VPERMD: dword 0, then dword 4
-	VMOVQ   AX, X3
-	MOVQ    DX, BX
-	XORQ    SI, SI
-
-	// COLROW: word SI of the column group from the row at BX.
-#define COLROW \
-	VPCMPEQD Y4, Y4, Y4; \
-	VPXOR    Y5, Y5, Y5; \
-	VPGATHERDD Y4, (BX)(Y0*1), Y5; \
-	VPSHUFB  Y1, Y5, Y5; \
-	VPERMD   Y5, Y3, Y5; \
-	VPAND    X15, X5, X5; \
-	VMOVQ    X5, (R10)(SI*8); \
-	ADDQ     R13, BX; \
-	INCQ     SI
-
-	COLROW
-	COLROW
-	COLROW
-	COLROW
-	COLROW
-	COLROW
-	COLROW
-	COLROW
-	COLROW
-	COLROW
-	COLROW
-	COLROW
-
 	ADDQ $96, DI
-	ADDQ $96, R10
 	ADDQ $32, R8
-	ADDQ $32, R11
 	ADDQ $8, R12
 	DECQ CX
 	JNZ  gloop
 
 gdone:
-	VZEROUPPER
 	RET

@@ -14,6 +14,6 @@ func pictureCuesAVX2(rows, cols *byte, quads int, o *picOut) { panic("no vector 
 
 func diffCuesAVX2(c, p *byte, pairs int) (grid, ctrl int) { panic("no vector kernels") }
 
-func gatherGroupsAVX2(rows, cols, data *byte, rowOff, colOff *int32, masks *uint64, groups, stride int) {
+func gatherRowsAVX2(rows, data *byte, rowOff *int32, masks *uint64, groups int) {
 	panic("no vector kernels")
 }

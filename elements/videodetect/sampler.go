@@ -218,22 +218,18 @@ func (g *geometry) sources(s int) {
 	}
 	// The kernel takes 32-bit offsets; a plane too large for them (over
 	// 2 GiB) keeps the Go code.
-	if len(g.rowSrc) == 0 || len(g.colSrc) == 0 {
+	if len(g.rowSrc) == 0 || g.gA+g.gB == 0 {
 		return
 	}
-	if last := slices.Max(g.rowSrc) + slices.Max(g.colSrc) + probeLen*s + 16; last > math.MaxInt32 {
+	if slices.Max(g.rowSrc)+16 > math.MaxInt32 {
 		return
 	}
 	v := &vecSources{
 		rowOff: make([]int32, len(g.rowSrc)),
-		colOff: make([]int32, len(g.colSrc)),
 		masks:  make([]uint64, g.gA+g.gB),
 	}
 	for i, o := range g.rowSrc {
 		v.rowOff[i] = int32(o)
-	}
-	for i, o := range g.colSrc {
-		v.colOff[i] = int32(o)
 	}
 	for i := range v.masks {
 		v.masks[i] = g.laneMask(i)
@@ -241,10 +237,10 @@ func (g *geometry) sources(s int) {
 	g.vec = v
 }
 
-// vecSources are the sources in the form the gather kernel reads.
+// vecSources are the row sources in the form the gather kernel reads.
 type vecSources struct {
-	rowOff, colOff []int32
-	masks          []uint64
+	rowOff []int32
+	masks  []uint64
 }
 
 // first returns the first macroblock column probed in band by.
@@ -280,21 +276,23 @@ func (g *geometry) gather(dst []byte, y Plane) {
 	}
 	rows, cols := dst[:g.groupRegion()], dst[g.colStart():]
 	s := y.Stride
-	if v := g.vec; v != nil && len(v.masks) > 0 {
-		gatherGroupsAVX2(&rows[0], &cols[0], &data[0], &v.rowOff[0], &v.colOff[0], &v.masks[0], len(v.masks), s)
-		return
+	v := g.vec
+	if v != nil {
+		gatherRowsAVX2(&rows[0], &data[0], &v.rowOff[0], &v.masks[0], len(v.masks))
 	}
 	for i := 0; i < g.gA+g.gB; i++ {
 		m := g.laneMask(i)
-		src := (*[groupLanes]int)(g.rowSrc[i*groupLanes:])
 		var lo [groupLanes]uint64
 		var hi [groupLanes]uint32
-		for l, o := range src {
-			lo[l] = binary.LittleEndian.Uint64(data[o:])
-			hi[l] = binary.LittleEndian.Uint32(data[o+8:])
+		if v == nil {
+			src := (*[groupLanes]int)(g.rowSrc[i*groupLanes:])
+			for l, o := range src {
+				lo[l] = binary.LittleEndian.Uint64(data[o:])
+				hi[l] = binary.LittleEndian.Uint32(data[o+8:])
+			}
+			storeGroup((*[groupBytes]byte)(rows[i*groupBytes:]), &lo, &hi, m)
 		}
-		storeGroup((*[groupBytes]byte)(rows[i*groupBytes:]), &lo, &hi, m)
-		src = (*[groupLanes]int)(g.colSrc[i*groupLanes:])
+		src := (*[groupLanes]int)(g.colSrc[i*groupLanes:])
 		for l, o := range src {
 			c := data[o:]
 			_ = c[11*s] // one bounds check for the column
