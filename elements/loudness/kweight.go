@@ -92,7 +92,8 @@ func (k *KWeighting) SumSquares(st *KState, x []float64) float64 {
 }
 
 // SumSquares2 is SumSquares of two channels in one loop, each with exactly
-// SumSquares' arithmetic (the same results, bit for bit). Each filter's
+// SumSquares' arithmetic (the same results, bit for bit, where the compiler
+// does not fuse multiply-adds: amd64 by default). Each filter's
 // loop is bound by the latency of its feedback, not by arithmetic, so two
 // independent recursions side by side cost little more than one.
 func (k *KWeighting) SumSquares2(sa, sb *KState, xa, xb []float64) (float64, float64) {
