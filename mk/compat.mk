@@ -21,3 +21,17 @@ check-gst120: deps testvideos ## Build against GStreamer 1.20 (Ubuntu 22.04 pack
 
 print-gstcompat-cflags:
 	@echo '$(CGO_CFLAGS)'
+
+# The detectors' Go code is what arm64 boxes (Jetson, Raspberry Pi,
+# Rockchip) run: the AVX2 kernels are amd64 only, and arm64's compiler
+# fuses multiply-adds. This runs the pure-Go detector tests built for
+# arm64 under qemu-user (installed if missing).
+ARM64_PKGS := videodetect audiodetect loudness avsync defect
+.PHONY: check-arm64
+check-arm64: ## Run the pure-Go detector tests built for arm64 under qemu-user
+	@command -v qemu-aarch64 >/dev/null || { apt-get update -qq && apt-get install -y -qq qemu-user; }
+	@set -e; for p in $(ARM64_PKGS); do \
+	  GOARCH=arm64 CGO_ENABLED=0 $(GO) test -c -o $(CURDIR)/build/$$p.arm64.test ./elements/$$p; \
+	  (cd elements/$$p && qemu-aarch64 $(CURDIR)/build/$$p.arm64.test -test.short >/dev/null) || { echo "check-arm64: elements/$$p FAILED (rerun: cd elements/$$p && qemu-aarch64 ../../build/$$p.arm64.test -test.v)"; exit 1; }; \
+	  echo "check-arm64: elements/$$p ok"; \
+	done
