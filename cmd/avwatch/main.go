@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/avwatch/avwatch/elements/procs"
 	"os"
 	"sort"
 )
@@ -36,6 +37,7 @@ func usage() {
 }
 
 func main() {
+	procs.QuietMonitor()
 	if len(os.Args) < 2 || os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
 		usage()
 		os.Exit(2)

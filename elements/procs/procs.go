@@ -15,7 +15,8 @@
 // interleaved runs. So each analyser element adds a P for its streaming
 // thread while it runs. Idle Ps cost nothing; Go code still runs only on
 // the threads that exist. (The monitor still takes a P back from a thread
-// whose callbacks have held it for 10 ms; no setting changes that.)
+// whose callbacks have held it for 10 ms; no setting changes that, but
+// QuietMonitor keeps the monitor's polling from preempting the decoders.)
 package procs
 
 import (

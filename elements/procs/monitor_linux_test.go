@@ -1,0 +1,64 @@
+package procs
+
+import (
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The runtime's first thread (the monitor) ends up at nice 19, and only it.
+func TestQuietMonitor(t *testing.T) {
+	if os.Getenv("AVWATCH_SYSMON") == "normal" {
+		t.Skip("AVWATCH_SYSMON=normal")
+	}
+	if !QuietMonitor() {
+		t.Fatal("QuietMonitor changed nothing")
+	}
+	ents, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := os.Getpid()
+	var tids []int
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name()); err == nil && n != pid {
+			tids = append(tids, n)
+		}
+	}
+	first := slices.Min(tids)
+	base, ok := niceOf(pid) // the process's own (nice make test)
+	if !ok {
+		t.Fatal("cannot read the main thread's nice value")
+	}
+	for _, tid := range tids {
+		nice, ok := niceOf(tid)
+		if !ok {
+			continue // the thread exited
+		}
+		want := base
+		if tid == first {
+			want = 19
+		}
+		if nice != want {
+			t.Errorf("thread %d (first: %v): nice %d, want %d", tid, tid == first, nice, want)
+		}
+	}
+}
+
+// niceOf reads a thread's nice value from /proc.
+func niceOf(tid int) (int, bool) {
+	b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command's closing parenthesis; nice is the
+	// 19th field of the line, the 17th of these.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	if len(f) < 17 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(f[16])
+	return n, err == nil
+}

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package procs
+
+// QuietMonitor does nothing outside Linux (see monitor_linux.go).
+func QuietMonitor() bool { return false }
