@@ -7,3 +7,9 @@ const haveKernels = true
 //
 //go:noescape
 func peakSlopeAVX2(x *float64, quads int) (pk, dmax float64)
+
+// truePeakAVX2 returns TruePeak's body maximum for the outputs whose
+// windows start at x[0…4·quads−1] (each window 16 samples long).
+//
+//go:noescape
+func truePeakAVX2(x *float64, quads int, coef *[24][4]float64) float64

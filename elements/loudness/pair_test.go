@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand"
 	"testing"
+
+	"github.com/avwatch/avwatch/internal/simd"
 )
 
 // sameToRounding is equality up to rounding: SumSquares2 has SumSquares' arithmetic,
@@ -97,6 +99,34 @@ func TestPeakAndSlopeKernel(t *testing.T) {
 		gp, gd := peakAndSlope(x, prev)
 		if gp != wp || gd != wd {
 			t.Fatalf("n=%d: peak %v slope %v, want %v %v", n, gp, gd, wp, wd)
+		}
+	}
+}
+
+// The true-peak kernel gives TruePeak's Go loop's value exactly, for every
+// length around the kernel's block size, loud and quiet.
+func TestTruePeakKernel(t *testing.T) {
+	if !haveKernels || !simd.AVX2 {
+		t.Skip("no vector kernels on this CPU")
+	}
+	defer func(v bool) { simd.AVX2 = v }(simd.AVX2)
+	r := rand.New(rand.NewSource(10))
+	for n := 0; n < 120; n++ {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = math.Sin(float64(i)*0.7+r.Float64()) * math.Pow(10, float64(r.Intn(4)-2))
+		}
+		var a, b TPState
+		for i := range a.hist {
+			a.hist[i] = r.NormFloat64() * 0.1
+		}
+		b = a
+		simd.AVX2 = true
+		got := TruePeak(&a, x)
+		simd.AVX2 = false
+		want := TruePeak(&b, x)
+		if math.Float64bits(got) != math.Float64bits(want) || a != b {
+			t.Fatalf("n=%d: kernel %v, Go %v", n, got, want)
 		}
 	}
 }

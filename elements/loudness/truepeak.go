@@ -48,6 +48,17 @@ var tpCoef = func() (c struct{ e, f, m [tpHalf]float64 }) {
 	return
 }()
 
+// tpCoefVec is tpCoef for the vector kernel: e, f, m, each coefficient
+// broadcast to four lanes.
+var tpCoefVec = func() (v [3 * tpHalf][4]float64) {
+	for k := 0; k < tpHalf; k++ {
+		for l := range v[k] {
+			v[k][l], v[tpHalf+k][l], v[2*tpHalf+k][l] = tpCoef.e[k], tpCoef.f[k], tpCoef.m[k]
+		}
+	}
+	return
+}()
+
 // tpTaps designs the taps on x[n-7..n+8] that interpolate x at n+mu,
 // normalised to unit DC gain.
 func tpTaps(mu float64) [tpLen]float64 {
@@ -121,7 +132,12 @@ func TruePeak(st *TPState, x []float64) float64 {
 	// reading the coefficients through a pointer keeps them out of the
 	// register file (which otherwise spills every iteration).
 	c := &tpCoef
-	for i := tpLen - 1; i < n; i++ {
+	i := tpLen - 1
+	if q := (n - i) / 4; haveKernels && simd.AVX2 && q > 0 {
+		peak = max(peak, truePeakAVX2(&x[0], q, &tpCoefVec))
+		i += 4 * q
+	}
+	for ; i < n; i++ {
 		v := x[i-(tpLen-1) : i+1 : i+1]
 		s0, d0 := v[7]+v[8], v[7]-v[8]
 		s1, d1 := v[6]+v[9], v[6]-v[9]
