@@ -14,10 +14,11 @@ import (
 // after 10 ms and then polls every 20 µs for a millisecond and more; with
 // two streaming threads it wakes ~3,000 times a second, and on a small box
 // each wake-up preempts a decoder thread. At nice 19 it still runs (a low
-// weight, not starvation) but no longer preempts the decoders: measured
-// with `avwatch check` on 2 cores (perf sched_switch), its context switches
-// halve and the whole process's fall to a decode-only pipeline's level;
-// paired runs gained 2–9 points of decode-only speed on three clips.
+// weight, not starvation) but preempts the decoders less: measured with
+// `avwatch check` on 2 cores (perf sched_switch), its context switches
+// drop by a third and the process's from ~9,600 to ~7,400 (decode-only
+// ~5,700); paired runs gained 0.6–9 points of decode-only speed on each
+// of seven clips.
 //
 // Which thread: the runtime starts the monitor as its first thread, before
 // any package init, so it is the lowest thread id after the main thread's
