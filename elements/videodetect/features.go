@@ -159,7 +159,6 @@ func (x *extractor) measure(f *Frame) Features {
 	if prev != nil {
 		difGrid, difCtrl = x.diffCounts(cur, prev, haveKernels && simd.AVX2)
 	}
-	grid, ctrl, vHits, hHits, rowTex, colTex, active := pc.grid, pc.ctrl, pc.vHits, pc.hHits, pc.rowTex, pc.colTex, pc.active
 
 	n := float64(8 * g.n)
 	ft.Luma = (float64(ls.sum)/n - float64(x.black)) * x.rangeInv
@@ -170,13 +169,13 @@ func (x *extractor) measure(f *Frame) Features {
 	}
 	ft.Still = prev != nil && ls.changed == 0
 	// Four grid edges and four control positions per block probe.
-	ft.Block = float64(grid-ctrl) / float64(4*g.nb)
+	ft.Block = float64(pc.grid-pc.ctrl) / float64(4*g.nb)
 	// Streaks: of the textured rows, the share over a flat column, against
 	// the transposed share so that content with as many horizontal as
 	// vertical structures cancels. The +streakPrior keeps a handful of
 	// textured lines (a nearly flat picture) from making a share of 1.
-	ft.Streak = float64(vHits)/float64(rowTex+streakPrior) - float64(hHits)/float64(colTex+streakPrior)
-	ft.Active = float64(active) / float64(2*g.nb)
+	ft.Streak = float64(pc.vHits)/float64(pc.rowTex+streakPrior) - float64(pc.hHits)/float64(pc.colTex+streakPrior)
+	ft.Active = float64(pc.active) / float64(2*g.nb)
 	if prev != nil && g.nA > 0 {
 		ft.BlockDiff = float64(difGrid-2*difCtrl) / float64(4*g.nA)
 	}
@@ -303,6 +302,9 @@ func (x *extractor) lumaPassGo(ls *lumaStats, cur, prev, ref []byte, same bool) 
 		freezeWords(ls, cur[o:e], prev[o:e], f)
 	}
 }
+
+// lumaOut accumulates what lumaBlocksAVX2 measures.
+type lumaOut struct{ sum, dark, bright, sad, changed uint64 }
 
 // lumaPassAVX2 is lumaPass with the vector kernel: the groups' inner
 // words are one 64-byte block per group, the C words consecutive blocks;

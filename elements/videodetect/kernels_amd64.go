@@ -6,9 +6,6 @@ package videodetect
 
 const haveKernels = true
 
-// lumaOut accumulates what lumaBlocksAVX2 measures.
-type lumaOut struct{ sum, dark, bright, sad, changed uint64 }
-
 // lumaBlocksAVX2 adds to o the luma statistics of n blocks of 64 samples,
 // block k at cur + k·stride: their sum, how many are <= darkT and >=
 // bright, and, when prev is not nil, the freeze measures against the same

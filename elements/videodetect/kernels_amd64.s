@@ -7,6 +7,39 @@
 // block are added as bytes (-1, -2) and negated into counts 0…2, which
 // VPSADBW sums again; VPSADBW of cur and ref is Σ|cur−ref|, and the OR of
 // cur^prev says whether anything changed.
+// LUMA: the luma statistics of the 64 samples in Y6, Y7 into Y1 (sum),
+// Y2 (dark) and Y3 (bright).
+#define LUMA \
+	VPSADBW  Y15, Y6, Y8; \
+	VPADDQ   Y8, Y1, Y1; \
+	VPSADBW  Y15, Y7, Y8; \
+	VPADDQ   Y8, Y1, Y1; \
+	VPMINUB  Y14, Y6, Y8; \
+	VPCMPEQB Y6, Y8, Y8; \
+	VPMINUB  Y14, Y7, Y9; \
+	VPCMPEQB Y7, Y9, Y9; \
+	VPADDB   Y9, Y8, Y8; \
+	VPSUBB   Y8, Y15, Y8; \
+	VPSADBW  Y15, Y8, Y8; \
+	VPADDQ   Y8, Y2, Y2; \
+	VPMAXUB  Y13, Y6, Y8; \
+	VPCMPEQB Y6, Y8, Y8; \
+	VPMAXUB  Y13, Y7, Y9; \
+	VPCMPEQB Y7, Y9, Y9; \
+	VPADDB   Y9, Y8, Y8; \
+	VPSUBB   Y8, Y15, Y8; \
+	VPSADBW  Y15, Y8, Y8; \
+	VPADDQ   Y8, Y3, Y3
+
+// ADDLANES: adds the four 64-bit lanes of y (x its low half) to off(R8).
+#define ADDLANES(y, x, off) \
+	VEXTRACTI128 $1, y, X0; \
+	VPADDQ       X0, x, x; \
+	VPSHUFD      $0x4e, x, X0; \
+	VPADDQ       X0, x, x; \
+	MOVQ         x, AX; \
+	ADDQ         AX, off(R8)
+
 TEXT ·lumaBlocksAVX2(SB), NOSPLIT, $0-64
 	MOVQ cur+0(FP), SI
 	MOVQ prev+8(FP), DI
@@ -36,26 +69,7 @@ TEXT ·lumaBlocksAVX2(SB), NOSPLIT, $0-64
 freeze:
 	VMOVDQU (SI), Y6
 	VMOVDQU 32(SI), Y7
-	VPSADBW Y15, Y6, Y8
-	VPADDQ  Y8, Y1, Y1
-	VPSADBW Y15, Y7, Y8
-	VPADDQ  Y8, Y1, Y1
-	VPMINUB  Y14, Y6, Y8
-	VPCMPEQB Y6, Y8, Y8
-	VPMINUB  Y14, Y7, Y9
-	VPCMPEQB Y7, Y9, Y9
-	VPADDB   Y9, Y8, Y8
-	VPSUBB   Y8, Y15, Y8
-	VPSADBW  Y15, Y8, Y8
-	VPADDQ   Y8, Y2, Y2
-	VPMAXUB  Y13, Y6, Y8
-	VPCMPEQB Y6, Y8, Y8
-	VPMAXUB  Y13, Y7, Y9
-	VPCMPEQB Y7, Y9, Y9
-	VPADDB   Y9, Y8, Y8
-	VPSUBB   Y8, Y15, Y8
-	VPSADBW  Y15, Y8, Y8
-	VPADDQ   Y8, Y3, Y3
+	LUMA
 	VMOVDQU (DI), Y8
 	VMOVDQU 32(DI), Y9
 	VPXOR   Y6, Y8, Y8
@@ -78,56 +92,17 @@ freeze:
 luma:
 	VMOVDQU (SI), Y6
 	VMOVDQU 32(SI), Y7
-	VPSADBW Y15, Y6, Y8
-	VPADDQ  Y8, Y1, Y1
-	VPSADBW Y15, Y7, Y8
-	VPADDQ  Y8, Y1, Y1
-	VPMINUB  Y14, Y6, Y8
-	VPCMPEQB Y6, Y8, Y8
-	VPMINUB  Y14, Y7, Y9
-	VPCMPEQB Y7, Y9, Y9
-	VPADDB   Y9, Y8, Y8
-	VPSUBB   Y8, Y15, Y8
-	VPSADBW  Y15, Y8, Y8
-	VPADDQ   Y8, Y2, Y2
-	VPMAXUB  Y13, Y6, Y8
-	VPCMPEQB Y6, Y8, Y8
-	VPMAXUB  Y13, Y7, Y9
-	VPCMPEQB Y7, Y9, Y9
-	VPADDB   Y9, Y8, Y8
-	VPSUBB   Y8, Y15, Y8
-	VPSADBW  Y15, Y8, Y8
-	VPADDQ   Y8, Y3, Y3
+	LUMA
 	ADDQ BX, SI
 	DECQ CX
 	JNZ  luma
 
 done:
 	MOVQ o+56(FP), R8
-	VEXTRACTI128 $1, Y1, X0
-	VPADDQ  X0, X1, X1
-	VPSHUFD $0x4e, X1, X0
-	VPADDQ  X0, X1, X1
-	MOVQ    X1, AX
-	ADDQ    AX, 0(R8)
-	VEXTRACTI128 $1, Y2, X0
-	VPADDQ  X0, X2, X2
-	VPSHUFD $0x4e, X2, X0
-	VPADDQ  X0, X2, X2
-	MOVQ    X2, AX
-	ADDQ    AX, 8(R8)
-	VEXTRACTI128 $1, Y3, X0
-	VPADDQ  X0, X3, X3
-	VPSHUFD $0x4e, X3, X0
-	VPADDQ  X0, X3, X3
-	MOVQ    X3, AX
-	ADDQ    AX, 16(R8)
-	VEXTRACTI128 $1, Y4, X0
-	VPADDQ  X0, X4, X4
-	VPSHUFD $0x4e, X4, X0
-	VPADDQ  X0, X4, X4
-	MOVQ    X4, AX
-	ADDQ    AX, 24(R8)
+	ADDLANES(Y1, X1, 0)
+	ADDLANES(Y2, X2, 8)
+	ADDLANES(Y3, X3, 16)
+	ADDLANES(Y4, X4, 24)
 	VPTEST  Y5, Y5
 	SETNE   AL
 	MOVBQZX AL, AX
@@ -157,6 +132,19 @@ done:
 	VPSUBUSB a, b, dst; \
 	VPOR     Y6, dst, dst
 
+// COUNTSET / COUNTCLEAR: cnt += the lanes of the byte mask m that are set
+// / clear.
+#define COUNTSET(m, cnt) \
+	VPMOVMSKB m, AX; \
+	POPCNTL   AX, AX; \
+	ADDQ      AX, cnt
+
+#define COUNTCLEAR(m, cnt) \
+	VPMOVMSKB m, AX; \
+	POPCNTL   AX, AX; \
+	ADDQ      $32, cnt; \
+	SUBQ      AX, cnt
+
 // STEP: cnt += how many lanes have a picture step at g between ga and gb.
 #define STEP(ga, g, gb, cnt) \
 	VPMAXUB  ga, gb, Y6; \
@@ -165,10 +153,7 @@ done:
 	VPSUBUSB Y14, g, Y6; \
 	VPMINUB  Y6, Y7, Y7; \
 	VPCMPEQB Y15, Y7, Y7; \
-	VPMOVMSKB Y7, AX; \
-	POPCNTL  AX, AX; \
-	ADDQ     $32, cnt; \
-	SUBQ     AX, cnt
+	COUNTCLEAR(Y7, cnt)
 
 // LINES: gradients, steps and activity (Y2) of one kind of probe line.
 #define LINES(base) \
@@ -193,13 +178,6 @@ done:
 #define LT(kc, dst) \
 	VPSUBUSB kc, Y2, dst; \
 	VPCMPEQB Y15, dst, dst
-
-// COUNT: cnt += 32 - (set lanes of the mask m), i.e. the clear lanes.
-#define COUNTCLEAR(m, cnt) \
-	VPMOVMSKB m, AX; \
-	POPCNTL   AX, AX; \
-	ADDQ      $32, cnt; \
-	SUBQ      AX, cnt
 
 // func pictureCuesAVX2(rows, cols *byte, quads int, o *picOut)
 TEXT ·pictureCuesAVX2(SB), NOSPLIT, $0-32
@@ -243,13 +221,9 @@ picloop:
 	COUNTCLEAR(Y10, R13)
 	COUNTCLEAR(Y3, BX)
 	VPANDN Y5, Y8, Y6  // textured row over a flat column
-	VPMOVMSKB Y6, AX
-	POPCNTL AX, AX
-	ADDQ AX, R10
+	COUNTSET(Y6, R10)
 	VPANDN Y9, Y10, Y6 // textured column beside a flat row
-	VPMOVMSKB Y6, AX
-	POPCNTL AX, AX
-	ADDQ AX, R11
+	COUNTSET(Y6, R11)
 	ADDQ $384, SI
 	ADDQ $384, DI
 	DECQ CX

@@ -4,8 +4,6 @@ package videodetect
 
 const haveKernels = false
 
-type lumaOut struct{ sum, dark, bright, sad, changed uint64 }
-
 func lumaBlocksAVX2(cur, prev, ref *byte, n, stride, darkT, bright int, o *lumaOut) {
 	panic("no vector kernels on this architecture")
 }

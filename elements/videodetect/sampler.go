@@ -213,20 +213,19 @@ func (g *geometry) sources(s int) {
 	g.rowSrc, g.colSrc, g.cSrc = at(g.rowSrc, g.rowAt), at(g.colSrc, g.colAt), at(g.cSrc, g.cAt)
 	g.srcStride = s
 	g.vec = nil
-	if !haveKernels || !simd.AVX2 {
+	if !haveKernels || !simd.AVX2 || len(g.rowSrc) == 0 {
 		return
 	}
-	// The kernel takes 32-bit offsets; a plane too large for them (over
-	// 2 GiB) keeps the Go code.
-	if len(g.rowSrc) == 0 || g.gA+g.gB == 0 {
-		return
-	}
-	if slices.Max(g.rowSrc)+16 > math.MaxInt32 {
+	// The kernel reads 16 bytes per row line at 32-bit offsets; a plane
+	// too large for them (over 2 GiB) keeps the Go code.
+	end := slices.Max(g.rowSrc) + 16
+	if end > math.MaxInt32 {
 		return
 	}
 	v := &vecSources{
 		rowOff: make([]int32, len(g.rowSrc)),
 		masks:  make([]uint64, g.gA+g.gB),
+		end:    end,
 	}
 	for i, o := range g.rowSrc {
 		v.rowOff[i] = int32(o)
@@ -241,6 +240,7 @@ func (g *geometry) sources(s int) {
 type vecSources struct {
 	rowOff []int32
 	masks  []uint64
+	end    int // bytes of the plane the kernel reads (it has no bounds checks)
 }
 
 // first returns the first macroblock column probed in band by.
@@ -276,15 +276,16 @@ func (g *geometry) gather(dst []byte, y Plane) {
 	}
 	rows, cols := dst[:g.groupRegion()], dst[g.colStart():]
 	s := y.Stride
-	v := g.vec
-	if v != nil {
+	vecRows := g.vec != nil && g.vec.end <= len(data)
+	if vecRows {
+		v := g.vec
 		gatherRowsAVX2(&rows[0], &data[0], &v.rowOff[0], &v.masks[0], len(v.masks))
 	}
 	for i := 0; i < g.gA+g.gB; i++ {
 		m := g.laneMask(i)
 		var lo [groupLanes]uint64
 		var hi [groupLanes]uint32
-		if v == nil {
+		if !vecRows {
 			src := (*[groupLanes]int)(g.rowSrc[i*groupLanes:])
 			for l, o := range src {
 				lo[l] = binary.LittleEndian.Uint64(data[o:])
