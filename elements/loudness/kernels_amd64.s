@@ -1,5 +1,13 @@
 #include "textflag.h"
 
+// HMAX: the largest of y's four lanes into the low lane of x (x is y's low
+// half; t a scratch register).
+#define HMAX(y, x, t) \
+	VEXTRACTF128 $1, y, t; \
+	VMAXPD       t, x, x; \
+	VPERMILPD    $1, x, t; \
+	VMAXPD       t, x, x
+
 // func peakSlopeAVX2(x *float64, quads int) (pk, dmax float64)
 TEXT ·peakSlopeAVX2(SB), NOSPLIT, $0-32
 	MOVQ x+0(FP), SI
@@ -24,14 +32,8 @@ loop:
 	JNZ     loop
 
 done:
-	VEXTRACTF128 $1, Y0, X2
-	VMAXPD       X2, X0, X0
-	VPERMILPD    $1, X0, X2
-	VMAXPD       X2, X0, X0
-	VEXTRACTF128 $1, Y1, X3
-	VMAXPD       X3, X1, X1
-	VPERMILPD    $1, X1, X3
-	VMAXPD       X3, X1, X1
+	HMAX(Y0, X0, X2)
+	HMAX(Y1, X1, X3)
 	VMOVSD       X0, pk+16(FP)
 	VMOVSD       X1, dmax+24(FP)
 	VZEROUPPER
@@ -112,10 +114,7 @@ tloop:
 	JNZ  tloop
 
 tdone:
-	VEXTRACTF128 $1, Y14, X0
-	VMAXPD       X0, X14, X14
-	VPERMILPD    $1, X14, X0
-	VMAXPD       X0, X14, X14
+	HMAX(Y14, X14, X0)
 	VMOVSD       X14, ret+24(FP)
 	VZEROUPPER
 	RET

@@ -163,6 +163,11 @@ func (m *Meter) AddChannel(c int, x []float64) float64 {
 	if m.weights[c] != 0 {
 		m.acc[c] += m.kw.SumSquares(&m.kst[c], x)
 	}
+	return m.peak(c, x)
+}
+
+// peak measures channel c's true peak of x into the sub-block's.
+func (m *Meter) peak(c int, x []float64) float64 {
 	tp := TruePeakAbove(&m.tpst[c], x, m.tpFloor)
 	if tp > m.subTP[c] {
 		m.subTP[c] = tp
@@ -193,11 +198,7 @@ func (m *Meter) AddChannels(xs [][]float64, tp []float64) {
 		m.acc[pending] += m.kw.SumSquares(&m.kst[pending], xs[pending])
 	}
 	for c := 0; c < n; c++ {
-		t := TruePeakAbove(&m.tpst[c], xs[c], m.tpFloor)
-		if t > m.subTP[c] {
-			m.subTP[c] = t
-		}
-		tp[c] = t
+		tp[c] = m.peak(c, xs[c])
 	}
 }
 

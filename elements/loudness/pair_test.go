@@ -25,7 +25,7 @@ func nearState(a, b KState) bool {
 // SumSquares2 and AddChannels are speed-ups only: the same numbers as one
 // channel at a time, including the flush of decayed filter memory after
 // silence.
-func TestPairedWeightingIsExact(t *testing.T) {
+func TestPairedWeightingMatches(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
 	k := NewKWeighting(48000)
 	var a1, b1, a2, b2 KState
