@@ -29,10 +29,16 @@ func QuietMonitor() bool {
 	if os.Getenv("AVWATCH_SYSMON") == "normal" {
 		return false
 	}
-	ents, err := os.ReadDir("/proc/self/task")
-	if err != nil {
+	tids := otherThreads()
+	if len(tids) == 0 {
 		return false
 	}
+	return syscall.Setpriority(syscall.PRIO_PROCESS, slices.Min(tids), 19) == nil
+}
+
+// otherThreads lists this process's thread ids other than the main one's.
+func otherThreads() []int {
+	ents, _ := os.ReadDir("/proc/self/task")
 	pid := os.Getpid()
 	var tids []int
 	for _, e := range ents {
@@ -40,8 +46,5 @@ func QuietMonitor() bool {
 			tids = append(tids, t)
 		}
 	}
-	if len(tids) == 0 {
-		return false
-	}
-	return syscall.Setpriority(syscall.PRIO_PROCESS, slices.Min(tids), 19) == nil
+	return tids
 }
