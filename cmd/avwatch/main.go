@@ -5,9 +5,10 @@ package main
 
 import (
 	"fmt"
-	"github.com/avwatch/avwatch/elements/procs"
 	"os"
 	"sort"
+
+	"github.com/avwatch/avwatch/elements/procs"
 )
 
 // command is one subcommand. run gets the arguments after its name and

@@ -1,12 +1,12 @@
 package audiodetect
 
 import (
-	"github.com/avwatch/avwatch/internal/simd"
 	"math"
 	"time"
 
 	"github.com/avwatch/avwatch/elements/defect"
 	"github.com/avwatch/avwatch/elements/loudness"
+	"github.com/avwatch/avwatch/internal/simd"
 )
 
 // Analyzer runs every audio detector and the loudness meter on raw audio

@@ -2,10 +2,10 @@ package audiodetect
 
 import (
 	"fmt"
-	"github.com/avwatch/avwatch/internal/simd"
 	"unsafe"
 
 	"github.com/avwatch/avwatch/elements/loudness"
+	"github.com/avwatch/avwatch/internal/simd"
 )
 
 // MaxChannels is the most channels the analyser takes (the element's caps
