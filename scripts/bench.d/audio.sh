@@ -20,7 +20,7 @@ echo "$out" | awk '
     }
   }
   END {
-    printf "\n%-22s %16s %8s %10s\n", "audio (pure Go)", "cpu-ms/s-audio", "%core", "allocs/op"
+    printf "\n%-22s %16s %8s %10s\n", "audio (Go, no cgo)", "cpu-ms/s-audio", "%core", "allocs/op"
     printf "%-22s %16.3f %8.3f %10s\n", "baseline (convert)", cpu["Baseline"], cpu["Baseline"] / 10, allocs["Baseline"]
     printf "%-22s %16.3f %8.3f %10s\n", "all detectors", cpu["Analyzer"], cpu["Analyzer"] / 10, allocs["Analyzer"]
     if (cpu["Baseline"] > 0) printf "%-22s %16.1f\n", "x baseline", cpu["Analyzer"] / cpu["Baseline"]

@@ -19,7 +19,7 @@ file=${VIDEO_BENCH_FILE:-$clips/control.mp4}
 runs=${VIDEO_BENCH_RUNS:-3}
 [ -f "$file" ] || go run ./testvideos/gen -out "$clips"
 
-echo "--- pure Go, real decoded frames (control clip, scaled for 2160p)"
+echo "--- Go (no cgo; AVX2 kernels where the CPU has them), real decoded frames (control clip, scaled for 2160p)"
 out=$(AVWATCH_TESTVIDEOS=$clips go test -run '^$' -bench '^BenchmarkDecoded' -benchmem -benchtime "${VIDEO_BENCHTIME:-300x}" ./elements/videoqc/)
 echo "$out" | grep -E '^Benchmark'
 echo "$out" | awk '
