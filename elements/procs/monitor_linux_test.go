@@ -39,6 +39,31 @@ func TestQuietMonitor(t *testing.T) {
 			t.Errorf("thread %d (first: %v): nice %d, want %d", tid, tid == first, nice, want)
 		}
 	}
+	// The slack is set where the process may set another thread's: as
+	// root (the capability is what the kernel checks).
+	if os.Geteuid() == 0 {
+		if got := slackOf(first); got != monitorSlack.Nanoseconds() {
+			t.Errorf("monitor thread %d: timer slack %d ns, want %d", first, got, monitorSlack.Nanoseconds())
+		}
+		if other := slices.Max(tids); other != first {
+			if got := slackOf(other); got == monitorSlack.Nanoseconds() {
+				t.Errorf("thread %d (not the monitor) got the monitor's slack too", other)
+			}
+		}
+	}
+}
+
+// slackOf reads a thread's timer slack in ns (-1: unreadable).
+func slackOf(tid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(tid) + "/timerslack_ns")
+	if err != nil {
+		return -1
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // niceOf reads a thread's nice value from /proc.
