@@ -152,7 +152,7 @@ func (a *AudioMeter) pushMono(ms []float64, out []AudioBlock) []AudioBlock {
 			prev = m
 			sumSq += m * m
 			hfSq += d * d
-			s0 := m + coeff*s1 - s2
+			s0 := (m - s2) + coeff*s1 // s1's term last: see push
 			s2, s1 = s1, s0
 		}
 		a.prev, a.sumSq, a.hfSq, a.s1, a.s2 = prev, sumSq, hfSq, s1, s2
@@ -199,7 +199,9 @@ func (a *AudioMeter) push(m float64, out []AudioBlock) []AudioBlock {
 	a.prev = m
 	a.sumSq += m * m
 	a.hfSq += d * d
-	s0 := m + a.coeff*a.s1 - a.s2
+	// s1's term last: the next sample then waits on one multiply and one
+	// addition, not on a multiply and two (s2 is known a sample sooner).
+	s0 := (m - a.s2) + a.coeff*a.s1
 	a.s2, a.s1 = a.s1, s0
 	a.n++
 	if a.n == a.blockLen {

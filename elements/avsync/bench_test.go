@@ -2,6 +2,7 @@ package avsync
 
 import (
 	"fmt"
+	"math"
 	"syscall"
 	"testing"
 	"time"
@@ -179,4 +180,28 @@ func BenchmarkBaseline(b *testing.B) {
 	if sink == 42 && lum == 0 {
 		b.Log("keep the loop")
 	}
+}
+
+// BenchmarkAudioMeterPlanar is the path audioqc feeds: planar float
+// stereo, 1024-sample buffers (AAC frames), per second of 48 kHz audio.
+func BenchmarkAudioMeterPlanar(b *testing.B) {
+	const n = 1024
+	l, r := make([]float64, n), make([]float64, n)
+	for i := range l {
+		l[i] = 0.3 * math.Sin(float64(i)*0.05)
+		r[i] = 0.2 * math.Sin(float64(i)*0.031)
+	}
+	var m AudioMeter
+	var blocks []AudioBlock
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuClock()
+	for i := 0; i < b.N; i++ {
+		rt := time.Duration(0)
+		for s := 0; s+n <= 48000; s += n {
+			blocks = m.Planar(rt, [][]float64{l, r}, n, 48000, 1000, blocks[:0])
+			rt += time.Duration(n) * time.Second / 48000
+		}
+	}
+	reportPerSecond(b, cpu0)
 }
