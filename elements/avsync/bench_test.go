@@ -65,8 +65,15 @@ func cpuClock() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// reportPerSecond reports CPU per op (one second of media) since cpu0.
-func reportPerSecond(b *testing.B, cpu0 time.Duration) {
+// perSecond times b.N calls of second (op i: one second of media) and
+// reports their CPU per op.
+func perSecond(b *testing.B, second func(i int)) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuClock()
+	for i := 0; i < b.N; i++ {
+		second(i)
+	}
 	perOp := float64(cpuClock()-cpu0) / float64(b.N)
 	b.ReportMetric(perOp/1e6, "cpu-ms/s-media")
 	b.ReportMetric(perOp/1e7, "%core")
@@ -93,13 +100,7 @@ func BenchmarkCorrelator(b *testing.B) {
 			for n := 0; n < 30; n++ { // fill the window
 				l.second(n, video, audio)
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu0 := cpuClock()
-			for i := 0; i < b.N; i++ {
-				l.second(30+i, video, audio)
-			}
-			reportPerSecond(b, cpu0)
+			perSecond(b, func(i int) { l.second(30+i, video, audio) })
 		})
 	}
 }
@@ -117,13 +118,7 @@ func BenchmarkGroup(b *testing.B) {
 			for n := 0; n < 30; n++ {
 				l.second(n, video, audio)
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu0 := cpuClock()
-			for i := 0; i < b.N; i++ {
-				l.second(30+i, video, audio)
-			}
-			reportPerSecond(b, cpu0)
+			perSecond(b, func(i int) { l.second(30+i, video, audio) })
 		})
 	}
 }
@@ -132,15 +127,11 @@ func BenchmarkAudioMeter(b *testing.B) {
 	l := newMediaLoop(25)
 	var m AudioMeter
 	var blocks []AudioBlock
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := cpuClock()
-	for i := 0; i < b.N; i++ {
+	perSecond(b, func(i int) {
 		l.second(i, func(VideoFrame) {}, func(rt time.Duration, x []int16) {
 			blocks = m.S16(rt, x, 2, 48000, 1000, blocks[:0])
 		})
-	}
-	reportPerSecond(b, cpu0)
+	})
 }
 
 // BenchmarkLumaMeter is per 1080p frame (not per second).
@@ -166,17 +157,13 @@ func BenchmarkBaseline(b *testing.B) {
 	l := newMediaLoop(25)
 	var sink int64
 	var lum float64
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := cpuClock()
-	for i := 0; i < b.N; i++ {
+	perSecond(b, func(i int) {
 		l.second(i, func(f VideoFrame) { lum += f.Luma }, func(rt time.Duration, x []int16) {
 			for _, v := range x {
 				sink += int64(v)
 			}
 		})
-	}
-	reportPerSecond(b, cpu0)
+	})
 	if sink == 42 && lum == 0 {
 		b.Log("keep the loop")
 	}
@@ -193,15 +180,12 @@ func BenchmarkAudioMeterPlanar(b *testing.B) {
 	}
 	var m AudioMeter
 	var blocks []AudioBlock
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu0 := cpuClock()
-	for i := 0; i < b.N; i++ {
+	planes := [][]float64{l, r}
+	perSecond(b, func(int) {
 		rt := time.Duration(0)
 		for s := 0; s+n <= 48000; s += n {
-			blocks = m.Planar(rt, [][]float64{l, r}, n, 48000, 1000, blocks[:0])
+			blocks = m.Planar(rt, planes, n, 48000, 1000, blocks[:0])
 			rt += time.Duration(n) * time.Second / 48000
 		}
-	}
-	reportPerSecond(b, cpu0)
+	})
 }
