@@ -327,6 +327,17 @@ difdone:
 // lines; lanes outside the group's mask are zeroed. (Column lines stay
 // in Go: gathering single bytes down a column with VPGATHERDD was no
 // faster when the frame is in cache and slower when it is not.)
+// LOADLINE loads the 16 bytes of the line whose offset is at off(R8).
+#define LOADLINE(off, dst) \
+	MOVLQSX off(R8), R9 \
+	VMOVDQU (DX)(R9*1), dst
+
+// MASKSTORE zeroes the lanes outside the group's mask (X15) and stores
+// the two words at off(DI).
+#define MASKSTORE(x, off) \
+	VPAND X15, x, x \
+	VMOVDQU x, off(DI)
+
 TEXT ·gatherRowsAVX2(SB), NOSPLIT, $0-40
 	MOVQ rows+0(FP), DI
 	MOVQ data+8(FP), DX
@@ -337,22 +348,14 @@ TEXT ·gatherRowsAVX2(SB), NOSPLIT, $0-40
 	JLE  gdone
 
 gloop:
-	MOVLQSX 0(R8), R9
-	VMOVDQU (DX)(R9*1), X0
-	MOVLQSX 4(R8), R9
-	VMOVDQU (DX)(R9*1), X1
-	MOVLQSX 8(R8), R9
-	VMOVDQU (DX)(R9*1), X2
-	MOVLQSX 12(R8), R9
-	VMOVDQU (DX)(R9*1), X3
-	MOVLQSX 16(R8), R9
-	VMOVDQU (DX)(R9*1), X4
-	MOVLQSX 20(R8), R9
-	VMOVDQU (DX)(R9*1), X5
-	MOVLQSX 24(R8), R9
-	VMOVDQU (DX)(R9*1), X6
-	MOVLQSX 28(R8), R9
-	VMOVDQU (DX)(R9*1), X7
+	LOADLINE(0, X0)
+	LOADLINE(4, X1)
+	LOADLINE(8, X2)
+	LOADLINE(12, X3)
+	LOADLINE(16, X4)
+	LOADLINE(20, X5)
+	LOADLINE(24, X6)
+	LOADLINE(28, X7)
 	VPUNPCKLBW X1, X0, X8  // lines 0,1: samples 0…7
 	VPUNPCKHBW X1, X0, X9  // samples 8…15
 	VPUNPCKLBW X3, X2, X10
@@ -374,18 +377,12 @@ gloop:
 	VPUNPCKHDQ X4, X1, X9  // 6, 7
 	VPUNPCKLDQ X5, X2, X10 // 8, 9
 	VPUNPCKHDQ X5, X2, X11 // 10, 11
-	VPAND X15, X6, X6
-	VPAND X15, X7, X7
-	VPAND X15, X8, X8
-	VPAND X15, X9, X9
-	VPAND X15, X10, X10
-	VPAND X15, X11, X11
-	VMOVDQU X6, 0(DI)
-	VMOVDQU X7, 16(DI)
-	VMOVDQU X8, 32(DI)
-	VMOVDQU X9, 48(DI)
-	VMOVDQU X10, 64(DI)
-	VMOVDQU X11, 80(DI)
+	MASKSTORE(X6, 0)
+	MASKSTORE(X7, 16)
+	MASKSTORE(X8, 32)
+	MASKSTORE(X9, 48)
+	MASKSTORE(X10, 64)
+	MASKSTORE(X11, 80)
 	ADDQ $96, DI
 	ADDQ $32, R8
 	ADDQ $8, R12
