@@ -47,7 +47,7 @@ func QuietMonitor() bool {
 	mon := slices.Min(tids)
 	// Best effort: without the capability the write fails (EPERM) and
 	// the monitor keeps the default 50 µs slack.
-	_ = os.WriteFile("/proc/"+strconv.Itoa(mon)+"/timerslack_ns", []byte(strconv.Itoa(int(monitorSlack.Nanoseconds()))), 0)
+	_ = os.WriteFile("/proc/"+strconv.Itoa(mon)+"/timerslack_ns", []byte(strconv.FormatInt(monitorSlack.Nanoseconds(), 10)), 0)
 	return syscall.Setpriority(syscall.PRIO_PROCESS, mon, 19) == nil
 }
 
