@@ -1,5 +1,11 @@
+#define _GNU_SOURCE // SCHED_IDLE
 #include "avw.h"
 #include <string.h>
+#ifdef __linux__
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 /* ---- registry ---- */
 
@@ -234,7 +240,105 @@ avw_inst *avw_inst_new(GstElement *pipeline) {
 	return in;
 }
 
+/* ---- background audio ---- */
+
+// Why: on a box that decodes as fast as it can (avwatch check), the
+// frame-threaded video decoder keeps every core busy except while its
+// threads wait on one another. The audio branch (AAC decode and audioqc,
+// ~7 % of a core) woke at each buffer and took a core from a video decoder
+// thread at once; at SCHED_IDLE it runs in those waits instead. It loses
+// nothing: the same work is done, and multiqueue holds the audio back no
+// further than its limits before the demuxer waits for it, at which point
+// the video threads idle and audio gets the cores. Only where video is
+// analysed too: in an audio-only file, audio is the work.
+//
+// A thread lowered to SCHED_IDLE cannot go back without CAP_SYS_NICE, and
+// GStreamer's default task pool hands a finished task's thread to the next
+// task (the next file's video thread, say). So in these pipelines every
+// task gets a thread of its own that ends when the task is joined: set at
+// STREAM_STATUS create time, the way GStreamer lets an application choose
+// its threads.
+
+typedef struct { GstTaskPool parent; } AvwOwnPool;
+typedef struct { GstTaskPoolClass parent_class; } AvwOwnPoolClass;
+G_DEFINE_TYPE(AvwOwnPool, avw_own_pool, GST_TYPE_TASK_POOL)
+
 typedef struct {
+	GstTaskPoolFunction func;
+	gpointer data;
+} own_job;
+
+static gpointer own_run(gpointer p) {
+	own_job j = *(own_job *)p;
+	g_free(p);
+	j.func(j.data);
+	return NULL;
+}
+
+static gpointer own_push(GstTaskPool *pool, GstTaskPoolFunction func, gpointer data, GError **error) {
+	own_job *j = g_new(own_job, 1);
+	j->func = func;
+	j->data = data;
+	GThread *t = g_thread_try_new("avw-task", own_run, j, error);
+	if (t == NULL) g_free(j);
+	return t;
+}
+
+static void own_join(GstTaskPool *pool, gpointer id) {
+	if (id != NULL) g_thread_join(id);
+}
+
+static void own_dispose_handle(GstTaskPool *pool, gpointer id) {
+	if (id != NULL) g_thread_unref(id);
+}
+
+static void own_prepare(GstTaskPool *pool, GError **error) {}
+static void own_cleanup(GstTaskPool *pool) {}
+
+static void avw_own_pool_class_init(AvwOwnPoolClass *k) {
+	GstTaskPoolClass *c = GST_TASK_POOL_CLASS(k);
+	c->prepare = own_prepare;
+	c->cleanup = own_cleanup;
+	c->push = own_push;
+	c->join = own_join;
+	c->dispose_handle = own_dispose_handle;
+}
+
+static void avw_own_pool_init(AvwOwnPool *p) {}
+
+static GstBusSyncReply own_threads(GstBus *bus, GstMessage *m, gpointer data) {
+	if (GST_MESSAGE_TYPE(m) != GST_MESSAGE_STREAM_STATUS) return GST_BUS_PASS;
+	GstStreamStatusType t;
+	gst_message_parse_stream_status(m, &t, NULL);
+	const GValue *v = gst_message_get_stream_status_object(m);
+	if (t == GST_STREAM_STATUS_TYPE_CREATE && v != NULL && G_VALUE_HOLDS(v, GST_TYPE_TASK)) {
+		GstTaskPool *pool = g_object_new(avw_own_pool_get_type(), NULL);
+		gst_object_ref_sink(pool);
+		gst_task_set_pool(GST_TASK(g_value_get_object(v)), pool);
+		gst_object_unref(pool);
+	}
+	return GST_BUS_PASS;
+}
+
+void avw_inst_background_audio(avw_inst *in) {
+	in->background = 1;
+	gst_bus_set_sync_handler(in->bus, own_threads, NULL, NULL);
+}
+
+int avw_inst_background_tid(avw_inst *in) { return g_atomic_int_get(&in->background_tid); }
+
+static void lower_audio_thread(avw_inst *in) {
+	if (in->analysers[AVW_VIDEO] == 0) return;
+#ifdef __linux__
+	struct sched_param sp = {0};
+	if (sched_setscheduler(0, SCHED_IDLE, &sp) == 0) g_atomic_int_set(&in->background_tid, (gint)syscall(SYS_gettid));
+#endif
+}
+
+typedef struct {
+	avw_inst *in;
+	int kind;
+	gint lowered; // background: this pad's thread was handled (atomic)
 	gint64 *count;
 	gint64 *pts;
 	gint64 *first;
@@ -257,6 +361,10 @@ static GstPadProbeReturn count_cb(GstPad *pad, GstPadProbeInfo *info, gpointer d
 		return GST_PAD_PROBE_OK;
 	}
 	__atomic_add_fetch(c->count, n, __ATOMIC_RELAXED);
+	if (c->in->background && c->kind == AVW_AUDIO && !g_atomic_int_get(&c->lowered)) {
+		g_atomic_int_set(&c->lowered, 1);
+		lower_audio_thread(c->in);
+	}
 	if (GST_CLOCK_TIME_IS_VALID(pts)) {
 		gint64 none = -1;
 		if (__atomic_compare_exchange_n(c->first, &none, (gint64)pts, FALSE, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
@@ -283,6 +391,8 @@ static void probe_pad(avw_inst *in, GstElement *e, int kind) {
 	GstPad *pad = gst_element_get_static_pad(e, "sink");
 	if (pad == NULL) return;
 	probe_ctx *c = g_new0(probe_ctx, 1);
+	c->in = in;
+	c->kind = kind;
 	c->count = &in->buffers[kind];
 	c->pts = &in->last_pts[kind];
 	c->eos = &in->eos[kind];

@@ -41,6 +41,12 @@ type Options struct {
 	// Once ends the stream at its first error or EOS without restarting,
 	// even for live sources (avwatch check).
 	Once bool
+	// BackgroundAudio runs the audio analyser's thread at SCHED_IDLE where
+	// video is analysed too, so that audio fills the video decoder's waits
+	// instead of taking a core from it (avw.c says why and how): for
+	// checks that run as fast as decoding allows. Live streams paced by a
+	// clock leave cores idle anyway and do not need it.
+	BackgroundAudio bool
 	// Families replaces the hardware table (tests).
 	Families []launch.Family
 	// Poll is the bus poll interval, the watchdog's resolution. Default 100 ms.
@@ -173,6 +179,9 @@ type stream struct {
 	props  map[string]string
 	absent map[string]bool // analysers the current pipeline lacks (no such stream)
 	inst   *C.avw_inst     // current pipeline, guarded by mu for SetProperties
+	// lastBackground is the thread the last pipeline's BackgroundAudio
+	// lowered (tests), guarded by mu.
+	lastBackground int
 
 	// Owned by the run goroutine.
 	media    *launch.Media
@@ -192,6 +201,18 @@ type lossState struct {
 }
 
 func (r *stream) Events() <-chan event.Event { return r.events }
+
+// backgroundTID is the thread BackgroundAudio lowered in the running
+// pipeline (or the last one), 0 none (yet). For tests: cgo is not allowed
+// in them.
+func (r *stream) backgroundTID() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.inst == nil {
+		return r.lastBackground
+	}
+	return int(C.avw_inst_background_tid(r.inst))
+}
 
 func (r *stream) Stop() {
 	r.cancel()
@@ -548,6 +569,7 @@ func (r *stream) attempt(ctx context.Context) outcome {
 	}
 	defer func() {
 		r.mu.Lock()
+		r.lastBackground = int(C.avw_inst_background_tid(in))
 		r.inst = nil
 		r.mu.Unlock()
 		if !freeInst(in) {
@@ -555,6 +577,9 @@ func (r *stream) attempt(ctx context.Context) outcome {
 		}
 	}()
 	C.avw_inst_probe(in)
+	if r.opts.BackgroundAudio {
+		C.avw_inst_background_audio(in)
+	}
 
 	ret := C.avw_inst_set_state(in, C.GST_STATE_PAUSED)
 	live := ret == C.GST_STATE_CHANGE_NO_PREROLL

@@ -54,6 +54,7 @@ var (
 )
 
 type element struct {
+	thread procs.Thread           // the streaming thread, locked (procs.Thread says why)
 	bt     *base.GstBaseTransform // kept from Constructed: virtual methods get a nil self
 	trans  unsafe.Pointer         // GstBaseTransform*
 	poster *message.Poster
@@ -225,6 +226,7 @@ func (e *element) transformIP(b unsafe.Pointer) gst.FlowReturn {
 	if e.an == nil {
 		return gst.FlowNotNegotiated
 	}
+	e.thread.Enter()
 	e.apply()
 	if !e.buf.mapBuffer(b) {
 		e.bt.ErrorMessage(gst.DomainStream, gst.StreamErrorFailed, "audioqc: cannot map an audio buffer for reading", "")

@@ -67,3 +67,5 @@ func otherThreads() []int {
 	}
 	return tids
 }
+
+func threadID() int { return syscall.Gettid() }

@@ -59,6 +59,7 @@ var StatNames = []string{
 }
 
 type element struct {
+	thread procs.Thread           // the streaming thread, locked (procs.Thread says why)
 	bt     *base.GstBaseTransform // kept from Constructed: virtual methods get a nil self
 	trans  unsafe.Pointer         // GstBaseTransform*
 	cs     *cstate                // C-side state: video info, current mapping
@@ -255,6 +256,7 @@ func (e *element) setCaps(format, width, height int, fullRange bool) bool {
 // cannot read is passed on unanalysed, with one warning.
 func (e *element) transform(trans, buf unsafe.Pointer) {
 	t0 := time.Now()
+	e.thread.Enter()
 	e.applySettings()
 	if !e.supported {
 		return
