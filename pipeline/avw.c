@@ -240,17 +240,20 @@ avw_inst *avw_inst_new(GstElement *pipeline) {
 	return in;
 }
 
-/* ---- background audio ---- */
+/* ---- background analysis ---- */
 
 // Why: on a box that decodes as fast as it can (avwatch check), the
 // frame-threaded video decoder keeps every core busy except while its
-// threads wait on one another. The audio branch (AAC decode and audioqc,
-// ~7 % of a core) woke at each buffer and took a core from a video decoder
-// thread at once; at SCHED_IDLE it runs in those waits instead. It loses
-// nothing: the same work is done, and multiqueue holds the audio back no
-// further than its limits before the demuxer waits for it, at which point
-// the video threads idle and audio gets the cores. Only where video is
-// analysed too: in an audio-only file, audio is the work.
+// threads wait on one another. The analysers took cores from the decoder
+// threads at once: audioqc's thread (AAC decode and audioqc, ~7 % of a
+// core) woke at each buffer, and videoqc ran on the thread that feeds the
+// decoder. At SCHED_IDLE they run in those waits instead. Nothing is lost:
+// the same work is done, and queues hold the analysis back no further than
+// their limits (multiqueue's for audio, the 4 frames of the queue before
+// videoqc), after which the decoder waits and the analysers get the cores.
+// audioqc's thread only where video is analysed too (in an audio-only file
+// audio is the work); videoqc's only where a queue feeds it, so that its
+// thread runs the analysis and nothing else.
 //
 // A thread lowered to SCHED_IDLE cannot go back without CAP_SYS_NICE, and
 // GStreamer's default task pool hands a finished task's thread to the next
@@ -320,18 +323,31 @@ static GstBusSyncReply own_threads(GstBus *bus, GstMessage *m, gpointer data) {
 	return GST_BUS_PASS;
 }
 
-void avw_inst_background_audio(avw_inst *in) {
+void avw_inst_background(avw_inst *in) {
 	in->background = 1;
 	gst_bus_set_sync_handler(in->bus, own_threads, NULL, NULL);
 }
 
-int avw_inst_background_tid(avw_inst *in) { return g_atomic_int_get(&in->background_tid); }
+int avw_inst_background_tid(avw_inst *in, int kind) { return g_atomic_int_get(&in->background_tid[kind]); }
 
-static void lower_audio_thread(avw_inst *in) {
-	if (in->analysers[AVW_VIDEO] == 0) return;
+// fed_by_queue reports whether a queue's source pad feeds pad.
+static int fed_by_queue(GstPad *pad) {
+	GstPad *peer = gst_pad_get_peer(pad);
+	if (peer == NULL) return 0;
+	GstElement *up = gst_pad_get_parent_element(peer);
+	gst_object_unref(peer);
+	if (up == NULL) return 0;
+	int q = strcmp(factory_name(up), "queue") == 0;
+	gst_object_unref(up);
+	return q;
+}
+
+// lower_analyser_thread runs at the first buffer, on the analyser's thread.
+static void lower_analyser_thread(avw_inst *in, GstPad *pad, int kind) {
+	if (kind == AVW_AUDIO ? in->analysers[AVW_VIDEO] == 0 : !fed_by_queue(pad)) return;
 #ifdef __linux__
 	struct sched_param sp = {0};
-	if (sched_setscheduler(0, SCHED_IDLE, &sp) == 0) g_atomic_int_set(&in->background_tid, (gint)syscall(SYS_gettid));
+	if (sched_setscheduler(0, SCHED_IDLE, &sp) == 0) g_atomic_int_set(&in->background_tid[kind], (gint)syscall(SYS_gettid));
 #endif
 }
 
@@ -361,9 +377,9 @@ static GstPadProbeReturn count_cb(GstPad *pad, GstPadProbeInfo *info, gpointer d
 		return GST_PAD_PROBE_OK;
 	}
 	__atomic_add_fetch(c->count, n, __ATOMIC_RELAXED);
-	if (c->in->background && c->kind == AVW_AUDIO && !g_atomic_int_get(&c->lowered)) {
+	if (c->in->background && !g_atomic_int_get(&c->lowered)) {
 		g_atomic_int_set(&c->lowered, 1);
-		lower_audio_thread(c->in);
+		lower_analyser_thread(c->in, pad, c->kind);
 	}
 	if (GST_CLOCK_TIME_IS_VALID(pts)) {
 		gint64 none = -1;

@@ -19,8 +19,8 @@ typedef struct {
 	gint64 first_st[2];  // its stream time (the segment's), -1 unknown (atomic)
 	int analysers[2];    // analyser pads probed per kind
 	gint eos[2];         // analyser pads that saw EOS (atomic)
-	int background;      // avw_inst_background_audio was called
-	gint background_tid; // the audio thread it lowered, 0 none yet (atomic)
+	int background;         // avw_inst_background was called
+	gint background_tid[2]; // the analyser threads it lowered, 0 none yet (atomic)
 } avw_inst;
 
 // Registry.
@@ -60,12 +60,13 @@ int avw_inst_analysers(avw_inst *in, int kind);
 // first-buffer stream time (stream_time 1) over its streams; -1 unknown.
 gint64 avw_inst_origin(avw_inst *in, int stream_time);
 int avw_inst_eos(avw_inst *in, int kind);
-// Background audio (batch checks): every streaming task gets a thread of its
-// own that ends with it, and the thread that feeds the audio analyser drops
-// to SCHED_IDLE at its first buffer when the pipeline analyses video too.
+// Background analysis (batch checks): every streaming task gets a thread of
+// its own that ends with it, and at their first buffer the threads that run
+// the analysers drop to SCHED_IDLE: audioqc's when video is analysed too,
+// videoqc's when a queue feeds it (the thread then runs nothing else).
 // Call before the first state change, after avw_inst_probe.
-void avw_inst_background_audio(avw_inst *in);
-int avw_inst_background_tid(avw_inst *in);
+void avw_inst_background(avw_inst *in);
+int avw_inst_background_tid(avw_inst *in, int kind);
 gint64 avw_inst_position(avw_inst *in);
 gint64 avw_inst_duration(avw_inst *in);
 char *avw_inst_video_decoder(avw_inst *in);

@@ -41,12 +41,15 @@ type Options struct {
 	// Once ends the stream at its first error or EOS without restarting,
 	// even for live sources (avwatch check).
 	Once bool
-	// BackgroundAudio runs the audio analyser's thread at SCHED_IDLE where
-	// video is analysed too, so that audio fills the video decoder's waits
-	// instead of taking a core from it (avw.c says why and how): for
-	// checks that run as fast as decoding allows. Live streams paced by a
-	// clock leave cores idle anyway and do not need it.
-	BackgroundAudio bool
+	// Background runs the analysers in the decoders' waits instead of
+	// taking cores from them, for checks that run as fast as decoding
+	// allows: a queue of 4 frames gives videoqc a thread of its own, and
+	// that thread and audioqc's (where video is analysed too) drop to
+	// SCHED_IDLE at their first buffer (avw.c says why and how). Live
+	// streams paced by a clock leave cores idle anyway and do not need it;
+	// nor does a box whose cores other work keeps busy, where SCHED_IDLE
+	// analysis would wait for them.
+	Background bool
 	// Families replaces the hardware table (tests).
 	Families []launch.Family
 	// Poll is the bus poll interval, the watchdog's resolution. Default 100 ms.
@@ -179,9 +182,9 @@ type stream struct {
 	props  map[string]string
 	absent map[string]bool // analysers the current pipeline lacks (no such stream)
 	inst   *C.avw_inst     // current pipeline, guarded by mu for SetProperties
-	// lastBackground is the thread the last pipeline's BackgroundAudio
-	// lowered (tests), guarded by mu.
-	lastBackground int
+	// lastBackground are the threads the last pipeline's Background
+	// lowered, per kind (tests), guarded by mu.
+	lastBackground [2]int
 
 	// Owned by the run goroutine.
 	media    *launch.Media
@@ -202,16 +205,20 @@ type lossState struct {
 
 func (r *stream) Events() <-chan event.Event { return r.events }
 
-// backgroundTID is the thread BackgroundAudio lowered in the running
-// pipeline (or the last one), 0 none (yet). For tests: cgo is not allowed
-// in them.
-func (r *stream) backgroundTID() int {
+// backgroundTIDs are the threads Background lowered in the running
+// pipeline (or the last one): video's and audio's, 0 none (yet). For
+// tests: cgo is not allowed in them.
+func (r *stream) backgroundTIDs() [2]int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.inst == nil {
 		return r.lastBackground
 	}
-	return int(C.avw_inst_background_tid(r.inst))
+	return backgroundTIDs(r.inst)
+}
+
+func backgroundTIDs(in *C.avw_inst) [2]int {
+	return [2]int{int(C.avw_inst_background_tid(in, C.AVW_VIDEO)), int(C.avw_inst_background_tid(in, C.AVW_AUDIO))}
 }
 
 func (r *stream) Stop() {
@@ -484,7 +491,7 @@ func (r *stream) plan(ctx context.Context) (string, launch.Plan, error) {
 			r.media = &m
 		}
 	}
-	vqc, aqc := analysers()
+	vqc, aqc := analysers(r.opts.Background)
 	p, err := launch.Build(Registry{}, launch.Input{
 		Source: *r.src, Profile: r.profile, Media: *r.media, Sync: r.spec.Sync,
 		Software: r.fallback, Families: r.opts.Families, VideoQC: vqc, AudioQC: aqc,
@@ -507,10 +514,15 @@ func (r *stream) plan(ctx context.Context) (string, launch.Plan, error) {
 
 // analysers returns the analyser fragments: the real elements, or identity
 // placeholders named like them while an element is not registered.
-func analysers() (string, string) {
+func analysers(background bool) (string, string) {
 	v, a := "videoqc", "audioqc"
 	if !(Registry{}).Has(v) {
 		v = "identity name=videoqc"
+	} else if background {
+		// A thread of its own for the analysis (Options.Background). Four
+		// frames: enough to ride out the decoder's bursts, little memory
+		// (48 MB at 2160p).
+		v = "queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 ! videoqc"
 	}
 	if !(Registry{}).Has(a) {
 		a = "identity name=audioqc"
@@ -569,7 +581,7 @@ func (r *stream) attempt(ctx context.Context) outcome {
 	}
 	defer func() {
 		r.mu.Lock()
-		r.lastBackground = int(C.avw_inst_background_tid(in))
+		r.lastBackground = backgroundTIDs(in)
 		r.inst = nil
 		r.mu.Unlock()
 		if !freeInst(in) {
@@ -577,8 +589,8 @@ func (r *stream) attempt(ctx context.Context) outcome {
 		}
 	}()
 	C.avw_inst_probe(in)
-	if r.opts.BackgroundAudio {
-		C.avw_inst_background_audio(in)
+	if r.opts.Background {
+		C.avw_inst_background(in)
 	}
 
 	ret := C.avw_inst_set_state(in, C.GST_STATE_PAUSED)

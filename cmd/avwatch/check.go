@@ -190,7 +190,7 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		defer cancel()
 	}
 	s, err := pipeline.StartWith(ctx, event.Spec{Name: src, Source: src, HWAccel: hwaccel, Properties: props},
-		pipeline.Options{Once: true, StatsInterval: 250 * time.Millisecond, BackgroundAudio: true})
+		pipeline.Options{Once: true, StatsInterval: 250 * time.Millisecond, Background: true})
 	if err != nil {
 		rep.Errors = append(rep.Errors, trimSource(err.Error(), src))
 		return rep
