@@ -81,6 +81,7 @@ flags:
 	asJSON := fs.Bool("json", false, "print one JSON object per source instead of a table")
 	hwaccel := fs.String("hwaccel", "auto", "decoding: auto, nvidia, jetson, vaapi, v4l2, rockchip, software")
 	duration := fs.Duration("duration", 0, "stop after this much wall time (live sources run until interrupted otherwise)")
+	background := fs.Bool("background", true, "analyse in the decoders' waits at idle CPU priority: fastest on a box with cores to spare; false where other work keeps every core busy (idle-priority analysis would wait for it)")
 	progress := fs.String("progress", "auto", "progress on stderr: auto (a bar on a terminal, a line every 10 s otherwise), bar, lines, none")
 	var props multiFlag
 	fs.Var(&props, "set", "detector setting element.property=value, repeatable (e.g. --set videoqc.black-min-duration=1)")
@@ -115,7 +116,7 @@ flags:
 
 	code := checkClean
 	for _, src := range srcs {
-		rep := checkOne(ctx, src, *hwaccel, properties, *duration, progressMode(*progress))
+		rep := checkOne(ctx, src, *hwaccel, properties, *duration, progressMode(*progress), *background)
 		switch {
 		case len(rep.Errors) > 0:
 			code = checkError
@@ -182,7 +183,7 @@ func progressMode(s string) progressKind {
 }
 
 // checkOne runs one source to its end and gathers its report.
-func checkOne(ctx context.Context, src, hwaccel string, props map[string]string, limit time.Duration, prog progressKind) checkReport {
+func checkOne(ctx context.Context, src, hwaccel string, props map[string]string, limit time.Duration, prog progressKind, background bool) checkReport {
 	rep := checkReport{Source: src, Defects: []checkDefect{}}
 	if limit > 0 {
 		var cancel context.CancelFunc
@@ -190,7 +191,7 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		defer cancel()
 	}
 	s, err := pipeline.StartWith(ctx, event.Spec{Name: src, Source: src, HWAccel: hwaccel, Properties: props},
-		pipeline.Options{Once: true, StatsInterval: 250 * time.Millisecond, Background: true})
+		pipeline.Options{Once: true, StatsInterval: 250 * time.Millisecond, Background: background})
 	if err != nil {
 		rep.Errors = append(rep.Errors, trimSource(err.Error(), src))
 		return rep
