@@ -259,3 +259,32 @@ func TestKernelsOffSameAnalysis(t *testing.T) {
 		t.Fatalf("only %d events: the stream should open and close freeze, black and blockiness", evOn)
 	}
 }
+
+// The column gather without bounds checks lays out exactly the bytes of
+// the checked loop, for sizes with partly filled groups, odd widths and
+// padded strides; a plane too short for it takes the checked loop.
+func TestGatherColumnsMatchChecked(t *testing.T) {
+	r := rand.New(rand.NewSource(10))
+	for _, sz := range [][3]int{{1280, 720, 1280}, {1920, 1080, 1920}, {720, 576, 768}, {641, 359, 704}, {176, 144, 192}, {3840, 2160, 3840}, {100, 40, 100}} {
+		w, h, stride := sz[0], sz[1], sz[2]
+		plane := make([]byte, (h-1)*stride+w)
+		fillSamples(r, plane)
+		x := newExtractor()
+		x.configure(w, h, false, 0.1)
+		g := &x.geom
+		fast, checked := make([]byte, g.size()), make([]byte, g.size())
+		g.gather(fast, Plane{Data: plane, Stride: stride})
+		if g.colEnd == 0 || g.colEnd > len(plane) {
+			t.Fatalf("%v: the unchecked column gather was not used (colEnd %d, plane %d)", sz, g.colEnd, len(plane))
+		}
+		end := g.colEnd
+		g.colEnd = 0
+		g.gather(checked, Plane{Data: plane, Stride: stride})
+		g.colEnd = end
+		for i := range checked {
+			if fast[i] != checked[i] {
+				t.Fatalf("%v: byte %d of %d: unchecked %d, checked %d", sz, i, len(checked), fast[i], checked[i])
+			}
+		}
+	}
+}
