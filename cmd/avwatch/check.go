@@ -295,7 +295,23 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		c.DurationS = c.EndS - c.StartS
 		rep.Defects = append(rep.Defects, *c)
 	}
-	sort.SliceStable(rep.Defects, func(i, j int) bool { return rep.Defects[i].StartS < rep.Defects[j].StartS })
+	// By start, then type, channel and end: windows that start together (a black
+	// and silent opening) would otherwise come in the order the video and
+	// audio threads happened to report them, and the same file would give
+	// different reports.
+	sort.SliceStable(rep.Defects, func(i, j int) bool {
+		a, b := rep.Defects[i], rep.Defects[j]
+		if a.StartS != b.StartS {
+			return a.StartS < b.StartS
+		}
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Channel != nil && b.Channel != nil && *a.Channel != *b.Channel {
+			return *a.Channel < *b.Channel
+		}
+		return a.EndS < b.EndS
+	})
 	// Media times to 0.1 ms: finer is noise, and reads badly.
 	round := func(v float64) float64 { return math.Round(v*1e4) / 1e4 }
 	rep.DurationS = round(rep.DurationS)
