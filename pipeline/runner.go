@@ -47,9 +47,14 @@ type Options struct {
 	// that thread and audioqc's (where video is analysed too) drop to
 	// SCHED_IDLE at their first buffer (avw.c says why and how). Live
 	// streams paced by a clock leave cores idle anyway and do not need it;
-	// nor does a box whose cores other work keeps busy, where SCHED_IDLE
-	// analysis would wait for them.
+	// nor does a box whose cores other work keeps busy: there SCHED_IDLE
+	// analysis waits for that work (measured: 30x slower next to one busy
+	// loop on 2 cores), which is what BackgroundIf is for.
 	Background bool
+	// BackgroundIf, if set, is asked once per stream, after the probe,
+	// whether Background applies (avwatch check: only while the box's
+	// other processes leave cores idle).
+	BackgroundIf func() bool
 	// Families replaces the hardware table (tests).
 	Families []launch.Family
 	// Poll is the bus poll interval, the watchdog's resolution. Default 100 ms.
@@ -185,6 +190,8 @@ type stream struct {
 	// lastBackground are the threads the last pipeline's Background
 	// lowered, per kind (tests), guarded by mu.
 	lastBackground [2]int
+	// bgAsked, bgOn: Options.BackgroundIf's answer, asked once.
+	bgAsked, bgOn bool
 
 	// Owned by the run goroutine.
 	media    *launch.Media
@@ -215,6 +222,18 @@ func (r *stream) backgroundTIDs() [2]int {
 		return r.lastBackground
 	}
 	return backgroundTIDs(r.inst)
+}
+
+// background reports whether this stream's analysers run in the decoders'
+// waits (Options.Background), asking Options.BackgroundIf once.
+func (r *stream) background() bool {
+	if !r.opts.Background {
+		return false
+	}
+	if !r.bgAsked {
+		r.bgAsked, r.bgOn = true, r.opts.BackgroundIf == nil || r.opts.BackgroundIf()
+	}
+	return r.bgOn
 }
 
 func backgroundTIDs(in *C.avw_inst) [2]int {
@@ -491,7 +510,7 @@ func (r *stream) plan(ctx context.Context) (string, launch.Plan, error) {
 			r.media = &m
 		}
 	}
-	vqc, aqc := analysers(r.opts.Background)
+	vqc, aqc := analysers(r.background())
 	p, err := launch.Build(Registry{}, launch.Input{
 		Source: *r.src, Profile: r.profile, Media: *r.media, Sync: r.spec.Sync,
 		Software: r.fallback, Families: r.opts.Families, VideoQC: vqc, AudioQC: aqc,
@@ -589,7 +608,7 @@ func (r *stream) attempt(ctx context.Context) outcome {
 		}
 	}()
 	C.avw_inst_probe(in)
-	if r.opts.Background {
+	if r.background() {
 		C.avw_inst_background(in)
 	}
 

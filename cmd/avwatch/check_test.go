@@ -176,17 +176,17 @@ func TestPipelineAndDoctorCommands(t *testing.T) {
 }
 
 // TestCheckBackgroundSameReport: analysing at idle priority in the
-// decoders' waits (the default) reports exactly what analysing at normal
-// priority on the decoder's own thread does.
+// decoders' waits reports exactly what analysing at normal priority on the
+// decoder's own thread does.
 func TestCheckBackgroundSameReport(t *testing.T) {
 	clip := testsource.Make(t, testsource.Clip{Video: true, Audio: true, Seconds: 4, Pattern: "black", Silent: true})
-	bg, stderr, code := runAvwatch(t, 30*time.Second, "check", "--progress=none", "--json", clip)
+	bg, stderr, code := runAvwatch(t, 30*time.Second, "check", "--progress=none", "--json", "--background=on", clip)
 	if code != 1 {
 		t.Fatalf("background: exit %d, want 1 (black and silent)\n%s%s", code, bg, stderr)
 	}
-	fg, stderr, code := runAvwatch(t, 30*time.Second, "check", "--progress=none", "--json", "--background=false", clip)
+	fg, stderr, code := runAvwatch(t, 30*time.Second, "check", "--progress=none", "--json", "--background=off", clip)
 	if code != 1 {
-		t.Fatalf("--background=false: exit %d, want 1\n%s%s", code, fg, stderr)
+		t.Fatalf("--background=off: exit %d, want 1\n%s%s", code, fg, stderr)
 	}
 	// The defects, not the stats: av-ts-skew-ms is the last tick's
 	// reading, a few ms either way with the threads' timing.
