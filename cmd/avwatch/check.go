@@ -191,8 +191,10 @@ func progressMode(s string) progressKind {
 // busyOthers is how many cores other processes may keep busy before
 // --background=auto keeps the analysers at normal priority. Next to one
 // busy loop on 2 cores, idle-priority analysis made a 16 s clip's check
-// take 17–41 s instead of 0.7–1.3 s; the probe's window (tens of ms, in
-// 10 ms ticks) tells a busy loop (~1 core) from an idle box (~0) clearly.
+// take 17–41 s instead of 0.7–1.3 s. The probe's window is tens of ms, in
+// 10 ms ticks: a busy loop reads as ~1 core; an idle box as ~0, though a
+// stray tick or two of other work sometimes reads as more (then the check
+// only runs as it did before background analysis).
 const busyOthers = 0.5
 
 // checkOptions are the runner's options for one source; with
