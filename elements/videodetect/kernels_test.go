@@ -176,11 +176,13 @@ func BenchmarkCues(b *testing.B) {
 	}
 }
 
-// The gather kernel lays out exactly the bytes the Go gather does, for
-// sizes with partly filled groups, odd widths and padded strides.
-func TestGatherKernelMatchesGo(t *testing.T) {
-	needKernels(t)
-	r := rand.New(rand.NewSource(9))
+// gatherBothWays gathers a random plane of each size (partly filled
+// groups, odd widths, padded strides) with the path under test, which used
+// reports was taken, and again with it turned off (off returns what turns
+// it back on), and fails at the first byte that differs.
+func gatherBothWays(t *testing.T, seed int64, path string, used func(g *geometry, plane []byte) bool, off func(g *geometry) (on func())) {
+	t.Helper()
+	r := rand.New(rand.NewSource(seed))
 	for _, sz := range [][3]int{{1280, 720, 1280}, {1920, 1080, 1920}, {720, 576, 768}, {641, 359, 704}, {176, 144, 192}, {3840, 2160, 3840}, {100, 40, 100}} {
 		w, h, stride := sz[0], sz[1], sz[2]
 		plane := make([]byte, (h-1)*stride+w)
@@ -188,21 +190,28 @@ func TestGatherKernelMatchesGo(t *testing.T) {
 		x := newExtractor()
 		x.configure(w, h, false, 0.1)
 		g := &x.geom
-		vecBuf, goBuf := make([]byte, g.size()), make([]byte, g.size())
-		g.gather(vecBuf, Plane{Data: plane, Stride: stride})
-		if g.vec == nil {
-			t.Fatalf("%v: the kernel was not set up", sz)
+		with, without := make([]byte, g.size()), make([]byte, g.size())
+		g.gather(with, Plane{Data: plane, Stride: stride})
+		if !used(g, plane) {
+			t.Fatalf("%v: the %s was not used", sz, path)
 		}
-		v := g.vec
-		g.vec = nil
-		g.gather(goBuf, Plane{Data: plane, Stride: stride})
-		g.vec = v
-		for i := range goBuf {
-			if vecBuf[i] != goBuf[i] {
-				t.Fatalf("%v: byte %d of %d: kernel %d, Go %d", sz, i, len(goBuf), vecBuf[i], goBuf[i])
+		on := off(g)
+		g.gather(without, Plane{Data: plane, Stride: stride})
+		on()
+		for i := range without {
+			if with[i] != without[i] {
+				t.Fatalf("%v: byte %d of %d: %s %d, without it %d", sz, i, len(without), path, with[i], without[i])
 			}
 		}
 	}
+}
+
+// The gather kernel lays out exactly the bytes the Go gather does.
+func TestGatherKernelMatchesGo(t *testing.T) {
+	needKernels(t)
+	gatherBothWays(t, 9, "row kernel",
+		func(g *geometry, _ []byte) bool { return g.vec != nil },
+		func(g *geometry) func() { v := g.vec; g.vec = nil; return func() { g.vec = v } })
 }
 
 // A stream analysed with and without the kernels gives the same features
@@ -261,30 +270,9 @@ func TestKernelsOffSameAnalysis(t *testing.T) {
 }
 
 // The column gather without bounds checks lays out exactly the bytes of
-// the checked loop, for sizes with partly filled groups, odd widths and
-// padded strides; a plane too short for it takes the checked loop.
+// the checked loop.
 func TestGatherColumnsMatchChecked(t *testing.T) {
-	r := rand.New(rand.NewSource(10))
-	for _, sz := range [][3]int{{1280, 720, 1280}, {1920, 1080, 1920}, {720, 576, 768}, {641, 359, 704}, {176, 144, 192}, {3840, 2160, 3840}, {100, 40, 100}} {
-		w, h, stride := sz[0], sz[1], sz[2]
-		plane := make([]byte, (h-1)*stride+w)
-		fillSamples(r, plane)
-		x := newExtractor()
-		x.configure(w, h, false, 0.1)
-		g := &x.geom
-		fast, checked := make([]byte, g.size()), make([]byte, g.size())
-		g.gather(fast, Plane{Data: plane, Stride: stride})
-		if g.colEnd == 0 || g.colEnd > len(plane) {
-			t.Fatalf("%v: the unchecked column gather was not used (colEnd %d, plane %d)", sz, g.colEnd, len(plane))
-		}
-		end := g.colEnd
-		g.colEnd = 0
-		g.gather(checked, Plane{Data: plane, Stride: stride})
-		g.colEnd = end
-		for i := range checked {
-			if fast[i] != checked[i] {
-				t.Fatalf("%v: byte %d of %d: unchecked %d, checked %d", sz, i, len(checked), fast[i], checked[i])
-			}
-		}
-	}
+	gatherBothWays(t, 10, "unchecked column gather",
+		func(g *geometry, plane []byte) bool { return g.colEnd > 0 && g.colEnd <= len(plane) },
+		func(g *geometry) func() { end := g.colEnd; g.colEnd = 0; return func() { g.colEnd = end } })
 }
