@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/avwatch/avwatch/elements/procs"
 	"github.com/avwatch/avwatch/internal/testsource"
 	"github.com/avwatch/avwatch/pipeline/event"
 )
@@ -17,12 +18,10 @@ import (
 // stat); ok false once the thread is gone.
 func schedPolicy(t *testing.T, tid int) (policy int, ok bool) {
 	t.Helper()
-	b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/stat")
+	f, err := procs.StatFields("/proc/self/task/" + strconv.Itoa(tid) + "/stat")
 	if err != nil {
 		return 0, false
 	}
-	// Fields after the command, which is in parentheses and may hold spaces.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
 	p, err := strconv.Atoi(f[41-3])
 	if err != nil {
 		t.Fatalf("stat of thread %d: %v", tid, err)

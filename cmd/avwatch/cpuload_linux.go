@@ -4,6 +4,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/avwatch/avwatch/elements/procs"
 )
 
 // cpuSample is the box's CPU time and this process's, in clock ticks.
@@ -20,35 +22,29 @@ func sampleCPU() cpuSample {
 	if err != nil {
 		return s
 	}
-	line, _, _ := strings.Cut(string(st), "\n")
-	for _, l := range strings.Split(string(st), "\n") {
+	lines := strings.Split(string(st), "\n")
+	for _, l := range lines[1:] { // cpu0, cpu1, …
 		if len(l) > 3 && strings.HasPrefix(l, "cpu") && l[3] >= '0' && l[3] <= '9' {
 			s.ncpu++
 		}
 	}
-	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal …
-	if len(f) < 8 || f[0] != "cpu" {
+	all := strings.Fields(lines[0]) // cpu user nice system idle iowait irq softirq steal …
+	if len(all) < 8 || all[0] != "cpu" {
 		return s
 	}
 	v := make([]uint64, 7)
 	for i := range v {
-		v[i], _ = strconv.ParseUint(f[i+1], 10, 64)
+		v[i], _ = strconv.ParseUint(all[i+1], 10, 64)
 	}
 	// Steal is the host's, not this box's: neither busy nor idle.
 	s.busy = v[0] + v[1] + v[2] + v[5] + v[6]
 	s.total = s.busy + v[3] + v[4]
-	me, err := os.ReadFile("/proc/self/stat")
-	if err != nil {
+	f, err := procs.StatFields("/proc/self/stat")
+	if err != nil || len(f) < 13 {
 		return s
 	}
-	// Fields after the command (in parentheses, may hold spaces): utime
-	// and stime are fields 14 and 15 of the whole line.
-	rest := strings.Fields(string(me[strings.LastIndexByte(string(me), ')')+1:]))
-	if len(rest) < 13 {
-		return s
-	}
-	ut, _ := strconv.ParseUint(rest[11], 10, 64)
-	sy, _ := strconv.ParseUint(rest[12], 10, 64)
+	ut, _ := strconv.ParseUint(f[14-3], 10, 64) // utime
+	sy, _ := strconv.ParseUint(f[15-3], 10, 64) // stime
 	s.self, s.ok = ut+sy, true
 	return s
 }

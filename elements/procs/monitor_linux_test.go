@@ -68,16 +68,10 @@ func slackOf(tid int) int64 {
 
 // niceOf reads a thread's nice value from /proc.
 func niceOf(tid int) (int, bool) {
-	b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/stat")
-	if err != nil {
+	f, err := StatFields("/proc/self/task/" + strconv.Itoa(tid) + "/stat")
+	if err != nil || len(f) < 17 {
 		return 0, false
 	}
-	// The fields after the command's closing parenthesis; nice is the
-	// 19th field of the line, the 17th of these.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 17 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(f[16])
+	n, err := strconv.Atoi(f[19-3]) // nice
 	return n, err == nil
 }
