@@ -48,8 +48,9 @@ type Options struct {
 	// SCHED_IDLE at their first buffer (avw.c says why and how). Live
 	// streams paced by a clock leave cores idle anyway and do not need it;
 	// nor does a box whose cores other work keeps busy: there SCHED_IDLE
-	// analysis waits for that work (measured: 30x slower next to one busy
-	// loop on 2 cores), which is what BackgroundIf is for.
+	// analysis waits for that work (measured next to one busy loop on 2
+	// cores: a 16 s clip's check took 17–41 s instead of 0.7–1.3 s), which
+	// is what BackgroundIf is for.
 	Background bool
 	// BackgroundIf, if set, is asked once per stream, after the probe,
 	// whether Background applies (avwatch check: only while the box's
@@ -190,19 +191,18 @@ type stream struct {
 	// lastBackground are the threads the last pipeline's Background
 	// lowered, per kind (tests), guarded by mu.
 	lastBackground [2]int
-	// bgAsked, bgOn: Options.BackgroundIf's answer, asked once.
-	bgAsked, bgOn bool
 
 	// Owned by the run goroutine.
-	media    *launch.Media
-	fallback bool
-	failedHW string
-	warned   map[string]bool
-	restarts int
-	lastData time.Time // last time a buffer reached an analyser (or start)
-	loss     *lossState
-	lastPTS  time.Duration
-	decoder  string
+	bgAsked, bgOn bool // Options.BackgroundIf's answer, asked once
+	media         *launch.Media
+	fallback      bool
+	failedHW      string
+	warned        map[string]bool
+	restarts      int
+	lastData      time.Time // last time a buffer reached an analyser (or start)
+	loss          *lossState
+	lastPTS       time.Duration
+	decoder       string
 }
 
 type lossState struct {
