@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/avwatch/avwatch/pipeline/container"
 	"github.com/avwatch/avwatch/pipeline/integrity"
 	"github.com/avwatch/avwatch/pipeline/launch"
 )
@@ -32,14 +33,12 @@ func settle(src launch.Source) time.Duration {
 	return 300 * time.Millisecond
 }
 
-// probeMedia learns which streams a source carries: it runs the source into
-// a parsebin (or, for RTSP, rtspsrc alone, whose pads carry the SDP's
-// encoding names) and records the pads it exposes until no-more-pads. The
-// generated pipeline then has exactly one branch per stream (a branch
-// without a stream would never end) and can name the video decoder. Nothing
-// is decoded. (decodebin3 stopping before its decoders was used first; its
-// multiqueue deadlocks in the NULL transition now and then on damaged
-// files.) tick runs between bus polls (the stall watchdog).
+// probeMedia learns which streams a source carries, so that the generated
+// pipeline has exactly one branch per stream (a branch without a stream
+// would never end) and can name the video decoder. A file's index answers
+// at once where the container package understands it; anything else is
+// asked of GStreamer (probeGStreamer). tick runs between bus polls (the
+// stall watchdog).
 func probeMedia(ctx context.Context, src launch.Source, timeout, poll time.Duration, tick func()) (launch.Media, error) {
 	if src.Kind == launch.File {
 		// No index, nothing to probe (and parsebin may lose qtdemux's
@@ -47,7 +46,24 @@ func probeMedia(ctx context.Context, src launch.Source, timeout, poll time.Durat
 		if err := integrity.Playable(src.Path); err != nil {
 			return launch.Media{}, err
 		}
+		if s, ok := container.List(src.Path); ok {
+			return mediaOf(s), nil
+		}
 	}
+	return probeGStreamer(ctx, src, timeout, poll, tick)
+}
+
+// mediaOf converts the container package's answer.
+func mediaOf(s container.Streams) launch.Media {
+	return launch.Media{Video: s.Video, Audio: s.Audio, Codec: launch.CodecFromCaps(s.VideoCaps)}
+}
+
+// probeGStreamer runs the source into a parsebin (or, for RTSP, rtspsrc
+// alone, whose pads carry the SDP's encoding names) and records the pads it
+// exposes until no-more-pads. Nothing is decoded. (decodebin3 stopping
+// before its decoders was used first; its multiqueue deadlocks in the NULL
+// transition now and then on damaged files.)
+func probeGStreamer(ctx context.Context, src launch.Source, timeout, poll time.Duration, tick func()) (launch.Media, error) {
 	var desc string
 	if src.Kind == launch.RTSP {
 		desc = fmt.Sprintf("rtspsrc location=%s latency=200 name=probe", launch.Quote(src.URI))

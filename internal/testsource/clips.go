@@ -18,7 +18,7 @@ import (
 
 // Clip describes a generated clip.
 type Clip struct {
-	Container string // "ts" (MPEG-TS) or "mp4"
+	Container string // "ts" (MPEG-TS), "mp4" or "mkv"
 	Video     bool
 	Audio     bool
 	Seconds   int
@@ -88,6 +88,9 @@ func Make(t testing.TB, c Clip) string {
 
 func launchFor(c Clip, out string) string {
 	mux := "mpegtsmux name=mux"
+	if c.Container == "mkv" {
+		mux = "matroskamux name=mux"
+	}
 	if c.Container == "mp4" {
 		mux = "mp4mux name=mux"
 		if c.FastStart {

@@ -7,11 +7,12 @@ package integrity
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/avwatch/avwatch/pipeline/container"
 )
 
 // Check checks the file at path. An MPEG transport stream must be a whole
@@ -34,10 +35,10 @@ func Check(ctx context.Context, path string) error {
 		return err
 	}
 	head = head[:n]
-	if pkt, off := tsPacket(head); pkt > 0 {
+	if pkt, off := container.TSPacket(head); pkt > 0 {
 		return checkTS(ctx, f, st.Size(), pkt, off)
 	}
-	if isBMFF(head) {
+	if container.IsBMFF(head) {
 		return checkBMFF(f, st.Size())
 	}
 	return nil
@@ -59,39 +60,23 @@ func Playable(path string) error {
 	}
 	head := make([]byte, 16)
 	n, _ := io.ReadFull(f, head)
-	if !isBMFF(head[:n]) {
+	if !container.IsBMFF(head[:n]) {
 		return nil
 	}
 	for pos := int64(0); pos+8 <= st.Size(); {
-		typ, size, err := boxAt(f, pos, head)
-		if err != nil && !errors.Is(err, errLargeSize) {
+		typ, size, err := container.BoxAt(f, pos, head)
+		if err != nil && !errors.Is(err, container.ErrLargeSize) {
 			return nil // unreadable: leave it to the decoder
 		}
 		if string(typ) == "moov" {
 			return nil
 		}
-		if err != nil || size < 8 || !printable(typ) {
+		if err != nil || size < 8 || !container.Printable(typ) {
 			break
 		}
 		pos += size
 	}
 	return fmt.Errorf("MP4 has no index (moov box): the file was cut off before it was finished, nothing in it can be decoded")
-}
-
-// tsPacket recognises a transport stream starting at the file's first
-// byte: 188-byte packets, 192 (M2TS, 4-byte timecode first) or 204 (with
-// Reed-Solomon parity). off is the sync byte's offset in a packet.
-func tsPacket(b []byte) (pkt, off int) {
-	for _, c := range []struct{ pkt, off int }{{188, 0}, {192, 4}, {204, 0}} {
-		ok := len(b) > c.off+2*c.pkt
-		for i := 0; ok && i < 3; i++ {
-			ok = b[c.off+i*c.pkt] == 0x47
-		}
-		if ok {
-			return c.pkt, c.off
-		}
-	}
-	return 0, 0
 }
 
 func checkTS(ctx context.Context, f *os.File, size int64, pkt, off int) error {
@@ -134,33 +119,21 @@ func checkTS(ctx context.Context, f *os.File, size int64, pkt, off int) error {
 	return nil
 }
 
-// isBMFF recognises an ISO BMFF file by its first box.
-func isBMFF(b []byte) bool {
-	if len(b) < 8 {
-		return false
-	}
-	switch string(b[4:8]) {
-	case "ftyp", "moov", "mdat", "free", "skip", "wide", "styp", "pdin":
-		return true
-	}
-	return false
-}
-
 func checkBMFF(f *os.File, size int64) error {
 	hdr := make([]byte, 16)
 	for pos := int64(0); pos < size; {
 		if size-pos < 8 {
 			return fmt.Errorf("MP4 is cut off: %d stray bytes after the last box at byte %d", size-pos, pos)
 		}
-		typ, boxSize, err := boxAt(f, pos, hdr)
+		typ, boxSize, err := container.BoxAt(f, pos, hdr)
 		switch {
-		case errors.Is(err, errLargeSize):
+		case errors.Is(err, container.ErrLargeSize):
 			return fmt.Errorf("MP4 is cut off inside the %q box header at byte %d", typ, pos)
 		case err != nil:
 			return err
-		case !printable(typ):
+		case !container.Printable(typ):
 			return fmt.Errorf("MP4 is corrupt: no valid box at byte %d", pos)
-		case large(hdr) && boxSize < 16:
+		case container.LargeHeader(hdr) && boxSize < 16:
 			return fmt.Errorf("MP4 is corrupt: %q box at byte %d has size %d", typ, pos, boxSize)
 		case boxSize == 0: // extends to the end of the file
 			return nil
@@ -172,38 +145,4 @@ func checkBMFF(f *os.File, size int64) error {
 		pos += boxSize
 	}
 	return nil
-}
-
-// large reports whether the box header in hdr has a 64-bit size.
-func large(hdr []byte) bool { return binary.BigEndian.Uint32(hdr[:4]) == 1 }
-
-// errLargeSize: the 64-bit size of a box whose 32-bit size is 1 could not
-// be read.
-var errLargeSize = errors.New("box: 64-bit size cut off")
-
-// boxAt reads the header of the box at pos into hdr (16 bytes): its type
-// (a view into hdr) and size, the 64-bit one where the 32-bit size is 1;
-// 0 means the box extends to the end of the file.
-func boxAt(f *os.File, pos int64, hdr []byte) (typ []byte, size int64, err error) {
-	if _, err := f.ReadAt(hdr[:8], pos); err != nil {
-		return nil, 0, err
-	}
-	typ = hdr[4:8]
-	size = int64(binary.BigEndian.Uint32(hdr[:4]))
-	if size == 1 {
-		if _, err := f.ReadAt(hdr[8:16], pos+8); err != nil {
-			return typ, 0, errLargeSize
-		}
-		size = int64(binary.BigEndian.Uint64(hdr[8:16]))
-	}
-	return typ, size, nil
-}
-
-func printable(b []byte) bool {
-	for _, c := range b {
-		if c < 0x20 || c > 0x7e {
-			return false
-		}
-	}
-	return true
 }
