@@ -48,9 +48,9 @@ type Options struct {
 	// SCHED_IDLE at their first buffer (avw.c says why and how). Live
 	// streams paced by a clock leave cores idle anyway and do not need it;
 	// nor does a box whose cores other work keeps busy: there SCHED_IDLE
-	// analysis waits for that work (measured next to one busy loop on 2
-	// cores: a 16 s clip's check took 17–41 s instead of 0.7–1.3 s), which
-	// is what BackgroundIf is for.
+	// analysis waits for that work (measured next to two busy loops on 2
+	// cores: a 16 s clip's check took 53–56 s instead of 1.4 s), which is
+	// what BackgroundIf is for.
 	Background bool
 	// BackgroundIf, if set, is asked once per stream, after the probe,
 	// whether Background applies (avwatch check: only while the box's

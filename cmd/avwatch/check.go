@@ -121,8 +121,9 @@ flags:
 	defer stop()
 
 	code := checkClean
+	load := &loadMeter{from: sampleCPU()}
 	for _, src := range srcs {
-		rep := checkOne(ctx, src, *hwaccel, properties, *duration, progressMode(*progress), *background)
+		rep := checkOne(ctx, src, *hwaccel, properties, *duration, progressMode(*progress), *background, load)
 		switch {
 		case len(rep.Errors) > 0:
 			code = checkError
@@ -189,31 +190,70 @@ func progressMode(s string) progressKind {
 }
 
 // busyOthers is how many cores other processes may keep busy before
-// --background=auto keeps the analysers at normal priority. Next to one
-// busy loop on 2 cores, idle-priority analysis made a 16 s clip's check
-// take 17–41 s instead of 0.7–1.3 s. The probe's window is tens of ms, in
-// 10 ms ticks: a busy loop reads as ~1 core; an idle box as ~0, though a
-// stray tick or two of other work sometimes reads as more (then the check
-// only runs as it did before background analysis).
+// --background=auto keeps the analysers at normal priority. Next to two
+// busy loops on 2 cores, idle-priority analysis made a 16 s clip's check
+// take 53–56 s instead of 1.4 s (next to one: 2.4 s against 2.2 s for
+// three clips, so half a core is cautious). In a window of minWindowTicks
+// or more a busy loop reads as ~1 core, an idle box as ~0, though a stray
+// tick or two of other work sometimes reads as more (then the check only
+// runs as it did before background analysis).
 const busyOthers = 0.5
 
-// checkOptions are the runner's options for one source; with
-// --background=auto the box's load is measured from now until the probe
-// is done.
-func checkOptions(background string) pipeline.Options {
+// minWindowTicks: /proc/stat counts 10 ms ticks, so a window must span a
+// few of them per core to say anything. The first file's window (from the
+// start of avwatch check to the end of its probe) is ~20 ms, and a file
+// listed from its index is probed in under a millisecond, so the first
+// file is judged by who else is runnable at that moment instead; each
+// later file by the window since the decision before it, which spans the
+// previous file's run.
+const minWindowTicks = 5
+
+// loadMeter carries the start of the load window from one file's decision
+// to the next (the files of a check run one after another).
+type loadMeter struct{ from cpuSample }
+
+// checkOptions are the runner options of avwatch check.
+func checkOptions(background string, load *loadMeter) pipeline.Options {
 	o := pipeline.Options{Once: true, StatsInterval: 250 * time.Millisecond, Background: background != "off"}
 	if background == "auto" {
-		start := sampleCPU()
 		o.BackgroundIf = func() bool {
-			cores, ok := othersCores(start, sampleCPU())
-			return !ok || cores < busyOthers // unknown (no tick yet, not Linux): on
+			now := sampleCPU()
+			ok := backgroundAllowed(load.from, now, othersRunnableNow)
+			load.from = now
+			return ok
 		}
 	}
 	return o
 }
 
+// othersRunnableNow is othersRunnable at its highest over three samples: a
+// thread of ours that turns runnable between the two reads of one sample
+// hides another process's.
+func othersRunnableNow() (int, bool) {
+	best, any := 0, false
+	for i := 0; i < 3; i++ {
+		if n, ok := othersRunnable(sampleCPU()); ok {
+			best, any = max(best, n), true
+		}
+	}
+	return best, any
+}
+
+// backgroundAllowed decides --background=auto from two samples: the share
+// of cores other processes used between them where the window is long
+// enough, else whether any other thread is runnable now. Unknown (not
+// Linux): on.
+func backgroundAllowed(start, now cpuSample, others func() (int, bool)) bool {
+	if windowTicks(start, now) >= minWindowTicks {
+		cores, ok := othersCores(start, now)
+		return !ok || cores < busyOthers
+	}
+	n, ok := others()
+	return !ok || n == 0
+}
+
 // checkOne runs one source to its end and gathers its report.
-func checkOne(ctx context.Context, src, hwaccel string, props map[string]string, limit time.Duration, prog progressKind, background string) checkReport {
+func checkOne(ctx context.Context, src, hwaccel string, props map[string]string, limit time.Duration, prog progressKind, background string, load *loadMeter) checkReport {
 	rep := checkReport{Source: src, Defects: []checkDefect{}}
 	if limit > 0 {
 		var cancel context.CancelFunc
@@ -221,7 +261,7 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 		defer cancel()
 	}
 	s, err := pipeline.StartWith(ctx, event.Spec{Name: src, Source: src, HWAccel: hwaccel, Properties: props},
-		checkOptions(background))
+		checkOptions(background, load))
 	if err != nil {
 		rep.Errors = append(rep.Errors, trimSource(err.Error(), src))
 		return rep

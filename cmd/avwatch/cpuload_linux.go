@@ -8,16 +8,19 @@ import (
 	"github.com/avwatch/avwatch/elements/procs"
 )
 
-// cpuSample is the box's CPU time and this process's, in clock ticks.
+// cpuSample is the box's CPU time and this process's, in clock ticks, and
+// how many threads the box had runnable at that moment.
 type cpuSample struct {
 	busy, total, self uint64
 	ncpu              int
+	running           int // procs_running; -1 unknown
 	ok                bool
 }
 
-// sampleCPU reads /proc/stat's cpu line and /proc/self/stat.
+// sampleCPU reads /proc/stat's cpu and procs_running lines and
+// /proc/self/stat.
 func sampleCPU() cpuSample {
-	var s cpuSample
+	s := cpuSample{running: -1}
 	st, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return s
@@ -26,6 +29,11 @@ func sampleCPU() cpuSample {
 	for _, l := range lines[1:] { // cpu0, cpu1, …
 		if len(l) > 3 && strings.HasPrefix(l, "cpu") && l[3] >= '0' && l[3] <= '9' {
 			s.ncpu++
+		}
+		if n, ok := strings.CutPrefix(l, "procs_running "); ok {
+			if v, err := strconv.Atoi(strings.TrimSpace(n)); err == nil {
+				s.running = v
+			}
 		}
 	}
 	all := strings.Fields(lines[0]) // cpu user nice system idle iowait irq softirq steal …
@@ -58,4 +66,36 @@ func othersCores(a, b cpuSample) (cores float64, ok bool) {
 	wall := float64(b.total-a.total) / float64(b.ncpu)
 	others := float64(b.busy-a.busy) - float64(b.self-a.self)
 	return max(others, 0) / wall, true
+}
+
+// windowTicks is the number of 10 ms ticks per core a window needs before
+// othersCores is read: shorter ones hold a tick or two and read a stray
+// tick of other work as a busy core.
+func windowTicks(a, b cpuSample) float64 {
+	if !a.ok || !b.ok || b.ncpu < 1 || b.total <= a.total {
+		return 0
+	}
+	return float64(b.total-a.total) / float64(b.ncpu)
+}
+
+// othersRunnable is how many threads of other processes were runnable when
+// s was taken: the box's procs_running less this process's threads in
+// state R. A busy process is runnable at every moment; the threads of an
+// idle box's daemons only now and then.
+func othersRunnable(s cpuSample) (int, bool) {
+	if s.running < 0 {
+		return 0, false
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return 0, false
+	}
+	own := 0
+	for _, t := range tasks {
+		f, err := procs.StatFields("/proc/self/task/" + t.Name() + "/stat")
+		if err == nil && len(f) > 0 && f[0] == "R" {
+			own++
+		}
+	}
+	return max(s.running-own, 0), true
 }
