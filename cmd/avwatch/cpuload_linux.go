@@ -68,9 +68,9 @@ func othersCores(a, b cpuSample) (cores float64, ok bool) {
 	return max(others, 0) / wall, true
 }
 
-// windowTicks is the number of 10 ms ticks per core a window needs before
-// othersCores is read: shorter ones hold a tick or two and read a stray
-// tick of other work as a busy core.
+// windowTicks is how many 10 ms ticks per core lie between a and b (0:
+// cannot tell). A window of a tick or two reads a stray tick of other work
+// as a busy core; backgroundAllowed wants minWindowTicks.
 func windowTicks(a, b cpuSample) float64 {
 	if !a.ok || !b.ok || b.ncpu < 1 || b.total <= a.total {
 		return 0
