@@ -331,16 +331,32 @@ void avw_inst_background(avw_inst *in) {
 
 int avw_inst_background_tid(avw_inst *in, int kind) { return g_atomic_int_get(&in->background_tid[kind]); }
 
-// fed_by_queue reports whether a queue's source pad feeds pad.
+// fed_by_queue reports whether a queue's source pad feeds pad, directly or
+// through videoconvert (AnalysisThread puts the queue before the
+// conversion): then the thread runs conversion and analysis only.
 static int fed_by_queue(GstPad *pad) {
 	GstPad *peer = gst_pad_get_peer(pad);
-	if (peer == NULL) return 0;
-	GstElement *up = gst_pad_get_parent_element(peer);
-	gst_object_unref(peer);
-	if (up == NULL) return 0;
-	int q = strcmp(factory_name(up), "queue") == 0;
-	gst_object_unref(up);
-	return q;
+	for (int hops = 0; peer != NULL && hops < 4; hops++) {
+		GstElement *up = gst_pad_get_parent_element(peer);
+		gst_object_unref(peer);
+		if (up == NULL) return 0;
+		const char *f = factory_name(up);
+		if (strcmp(f, "queue") == 0) {
+			gst_object_unref(up);
+			return 1;
+		}
+		peer = NULL;
+		if (strcmp(f, "videoconvert") == 0) {
+			GstPad *sink = gst_element_get_static_pad(up, "sink");
+			if (sink != NULL) {
+				peer = gst_pad_get_peer(sink);
+				gst_object_unref(sink);
+			}
+		}
+		gst_object_unref(up);
+	}
+	if (peer != NULL) gst_object_unref(peer);
+	return 0;
 }
 
 // lower_analyser_thread runs at the first buffer, on the analyser's thread.

@@ -55,7 +55,7 @@ func Describe(ctx context.Context, spec event.Spec, timeout time.Duration) (Desc
 			d.Media = launch.Media{Video: true, Audio: true}
 		}
 	}
-	vqc, aqc := analysers(false)
+	vqc, aqc := analysers()
 	d.Plan, err = launch.Build(Registry{}, launch.Input{Source: src, Profile: prof, Media: d.Media, Sync: spec.Sync, VideoQC: vqc, AudioQC: aqc})
 	if err != nil {
 		return d, err

@@ -43,8 +43,9 @@ type Options struct {
 	Once bool
 	// Background runs the analysers in the decoders' waits instead of
 	// taking cores from them, for checks that run as fast as decoding
-	// allows: a queue of 4 frames gives videoqc a thread of its own, and
-	// that thread and audioqc's (where video is analysed too) drop to
+	// allows: a queue of 4 frames before videoconvert gives the video
+	// conversion and videoqc a thread of their own, and that thread and
+	// audioqc's (where video is analysed too) drop to
 	// SCHED_IDLE at their first buffer (avw.c says why and how). Live
 	// streams paced by a clock leave cores idle anyway and do not need it;
 	// nor does a box whose cores other work keeps busy: there SCHED_IDLE
@@ -510,10 +511,11 @@ func (r *stream) plan(ctx context.Context) (string, launch.Plan, error) {
 			r.media = &m
 		}
 	}
-	vqc, aqc := analysers(r.background())
+	vqc, aqc := analysers()
 	p, err := launch.Build(Registry{}, launch.Input{
 		Source: *r.src, Profile: r.profile, Media: *r.media, Sync: r.spec.Sync,
 		Software: r.fallback, Families: r.opts.Families, VideoQC: vqc, AudioQC: aqc,
+		AnalysisThread: r.background() && (Registry{}).Has("videoqc"),
 	})
 	if err != nil {
 		return "", p, err
@@ -533,15 +535,10 @@ func (r *stream) plan(ctx context.Context) (string, launch.Plan, error) {
 
 // analysers returns the analyser fragments: the real elements, or identity
 // placeholders named like them while an element is not registered.
-func analysers(background bool) (string, string) {
+func analysers() (string, string) {
 	v, a := "videoqc", "audioqc"
 	if !(Registry{}).Has(v) {
 		v = "identity name=videoqc"
-	} else if background {
-		// A thread of its own for the analysis (Options.Background). Four
-		// frames: enough to ride out the decoder's bursts, little memory
-		// (48 MB at 2160p).
-		v = "queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 ! videoqc"
 	}
 	if !(Registry{}).Has(a) {
 		a = "identity name=audioqc"

@@ -52,7 +52,7 @@ func Validate(spec event.Spec) error {
 			}
 		}
 		// Not probed: assume audio and video so every placeholder expands.
-		vqc, aqc := analysers(false)
+		vqc, aqc := analysers()
 		placeholder["videoqc"] = strings.HasPrefix(vqc, "identity")
 		placeholder["audioqc"] = strings.HasPrefix(aqc, "identity")
 		if tpl {

@@ -32,6 +32,11 @@ type Input struct {
 	VideoQC, AudioQC string
 	// RTSPLatencyMs is rtspsrc's jitter buffer; 0 means 200.
 	RTSPLatencyMs int
+	// AnalysisThread gives video conversion and analysis a thread of their
+	// own, a queue before videoconvert (pipeline.Options.Background): a
+	// conversion (10-bit to 8-bit, say) then runs with the analysis, not on
+	// the thread that feeds the decoder.
+	AnalysisThread bool
 }
 
 // Plan is a generated pipeline and how it was chosen.
@@ -172,7 +177,7 @@ func sourceFragment(in Input) (string, error) {
 // memory), p.Decode's caps when a decoder is named, and the choice fields.
 func decodeVideo(reg Registry, in Input, p *Plan) {
 	c := in.Media.Codec
-	tail := queue(in.Sync) + "videoconvert"
+	tail := videoQueue(in) + "videoconvert"
 	explicit := func(dec, convert string) {
 		ci := codecs[c]
 		p.Decode = fmt.Sprintf("decodebin3 name=%s caps=%s", DecodeName, Quote(ci.caps+";audio/x-raw(ANY)"))
@@ -281,7 +286,7 @@ func buildTest(in Input, p Plan) Plan {
 		}
 		// Scrolling: a still picture is a freeze.
 		p.Video = fmt.Sprintf("videotestsrc is-live=%s pattern=%s horizontal-speed=2%s ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! %svideoconvert",
-			live, t.Pattern, nb, t.Width, t.Height, t.FPS, queue(in.Sync))
+			live, t.Pattern, nb, t.Width, t.Height, t.FPS, videoQueue(in))
 		parts = append(parts, p.Video+" ! "+in.VideoQC+" ! "+p.Sink)
 	}
 	if t.Audio {
@@ -303,6 +308,16 @@ func buildTest(in Input, p Plan) Plan {
 // it, and the sink has the buffering its processing deadline asks for. As
 // fast as possible (sync=false, avwatch check): none; a thread hop per
 // buffer costs more CPU than it saves, decoders thread internally anyway.
+// videoQueue is the queue in front of videoconvert: AnalysisThread's (four
+// frames ride out the decoder's bursts, little memory: 48 MB at 2160p), or
+// queue's.
+func videoQueue(in Input) string {
+	if in.AnalysisThread {
+		return "queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 ! "
+	}
+	return queue(in.Sync)
+}
+
 func queue(sync bool) string {
 	if sync {
 		return "queue ! "

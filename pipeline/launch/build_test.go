@@ -179,6 +179,29 @@ func TestFallbackIsSoftware(t *testing.T) {
 	}
 }
 
+// TestAnalysisThread: the queue goes before videoconvert, so that a
+// conversion runs on the analysis thread, also after a hardware download.
+func TestAnalysisThread(t *testing.T) {
+	src, _ := ParseSource("/clips/a.ts")
+	q := `queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 ! videoconvert`
+	for _, c := range []struct {
+		box  string
+		prof Profile
+		mid  string
+	}{
+		{"none", Software, h264Caps + ` dec.video_0 ! h264parse ! avdec_h264 ! ` + q},
+		{"nvidia", NVIDIA, h264Caps + ` dec.video_0 ! h264parse ! nvh264dec ! cudadownload ! ` + q},
+	} {
+		p, err := Build(box(c.box), Input{Source: src, Profile: c.prof, AnalysisThread: true, Media: Media{Video: true, Audio: true, Codec: H264}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := fileSrc + c.mid + analysis; p.Launch != w {
+			t.Errorf("%s %s:\n got %s\nwant %s", c.box, c.prof, p.Launch, w)
+		}
+	}
+}
+
 func TestSources(t *testing.T) {
 	reg := box("none")
 	cases := []struct {
