@@ -232,7 +232,7 @@ func checkOptions(background string, load *loadMeter) pipeline.Options {
 func othersRunnableNow() (int, bool) {
 	best, any := 0, false
 	for i := 0; i < 3; i++ {
-		if n, ok := othersRunnable(sampleCPU()); ok {
+		if n, ok := othersRunnable(); ok {
 			best, any = max(best, n), true
 		}
 	}

@@ -78,24 +78,38 @@ func windowTicks(a, b cpuSample) float64 {
 	return float64(b.total-a.total) / float64(b.ncpu)
 }
 
-// othersRunnable is how many threads of other processes were runnable when
-// s was taken: the box's procs_running less this process's threads in
-// state R. A busy process is runnable at every moment; the threads of an
-// idle box's daemons only now and then.
-func othersRunnable(s cpuSample) (int, bool) {
-	if s.running < 0 {
+// othersRunnable is how many threads of other processes were runnable a
+// moment ago: the box's procs_running less this process's threads in state
+// R, counted just before and just after it (the smaller count: a thread of
+// ours that turns runnable in between must not hide another process's; the
+// error left goes the safe way, towards normal priority). A busy process
+// is runnable at every moment; the threads of an idle box's daemons only
+// now and then.
+func othersRunnable() (int, bool) {
+	before, ok := ownRunnable()
+	if !ok {
 		return 0, false
 	}
+	running := sampleCPU().running
+	after, ok := ownRunnable()
+	if !ok || running < 0 {
+		return 0, false
+	}
+	return max(running-min(before, after), 0), true
+}
+
+// ownRunnable counts this process's threads in state R.
+func ownRunnable() (int, bool) {
 	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		return 0, false
 	}
-	own := 0
+	n := 0
 	for _, t := range tasks {
 		f, err := procs.StatFields("/proc/self/task/" + t.Name() + "/stat")
 		if err == nil && len(f) > 0 && f[0] == "R" {
-			own++
+			n++
 		}
 	}
-	return max(s.running-own, 0), true
+	return n, true
 }

@@ -10,4 +10,4 @@ func othersCores(a, b cpuSample) (float64, bool) { return 0, false }
 
 func windowTicks(a, b cpuSample) float64 { return 0 }
 
-func othersRunnable(s cpuSample) (int, bool) { return 0, false }
+func othersRunnable() (int, bool) { return 0, false }

@@ -95,8 +95,10 @@ func TestOthersRunnableSeesBusyLoop(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	for i := 0; i < 20; i++ {
-		if n, ok := othersRunnable(sampleCPU()); !ok || n < 1 {
+	// What --background=auto asks, 50 times; in make test other packages'
+	// tests and this package's GStreamer threads run at the same time.
+	for i := 0; i < 50; i++ {
+		if n, ok := othersRunnableNow(); !ok || n < 1 {
 			t.Fatalf("sample %d: %d other runnable threads (ok %v) next to a busy loop", i, n, ok)
 		}
 	}
