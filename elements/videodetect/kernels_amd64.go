@@ -31,3 +31,9 @@ func diffCuesAVX2(c, p *byte, pairs int) (grid, ctrl int)
 //
 //go:noescape
 func gatherRowsAVX2(rows, data *byte, rowOff *int32, masks *uint64, groups int)
+
+// narrowAVX2 is Narrow's loop over one row of n samples (n a multiple of
+// 32): dst[i] = byte(src16[i] >> shift).
+//
+//go:noescape
+func narrowAVX2(dst, src *byte, n int, shift uint64)

@@ -391,3 +391,34 @@ gloop:
 
 gdone:
 	RET
+
+// func narrowAVX2(dst, src *byte, n int, shift uint64)
+//
+// Per 32 samples: two 32-byte loads of 16-bit words, VPSRLW by shift,
+// the low byte of each word kept (VPAND 0x00ff, so VPACKUSWB never
+// saturates: byte(v>>shift) as in Go), packed, and VPERMQ puts the two
+// 128-bit lanes' halves back in order.
+TEXT ·narrowAVX2(SB), NOSPLIT, $0-32
+	MOVQ      dst+0(FP), DI
+	MOVQ      src+8(FP), SI
+	MOVQ      n+16(FP), CX
+	MOVQ      shift+24(FP), AX
+	VMOVQ     AX, X2
+	VPCMPEQW  Y3, Y3, Y3
+	VPSRLW    $8, Y3, Y3
+narrowloop:
+	VMOVDQU   (SI), Y0
+	VMOVDQU   32(SI), Y1
+	VPSRLW    X2, Y0, Y0
+	VPSRLW    X2, Y1, Y1
+	VPAND     Y3, Y0, Y0
+	VPAND     Y3, Y1, Y1
+	VPACKUSWB Y1, Y0, Y0
+	VPERMQ    $0xD8, Y0, Y0
+	VMOVDQU   Y0, (DI)
+	ADDQ      $64, SI
+	ADDQ      $32, DI
+	SUBQ      $32, CX
+	JNZ       narrowloop
+	VZEROUPPER
+	RET

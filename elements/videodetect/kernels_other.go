@@ -15,3 +15,5 @@ func diffCuesAVX2(c, p *byte, pairs int) (grid, ctrl int) { panic("no vector ker
 func gatherRowsAVX2(rows, data *byte, rowOff *int32, masks *uint64, groups int) {
 	panic("no vector kernels")
 }
+
+func narrowAVX2(dst, src *byte, n int, shift uint64) { panic("no vector kernels") }

@@ -57,7 +57,7 @@ static GstFlowReturn avw_vqc_transform_ip(GstBaseTransform *trans, GstBuffer *bu
 }
 
 // Formats the element accepts, as the Go side numbers them.
-enum { AVW_I420, AVW_YV12, AVW_NV12, AVW_Y42B, AVW_Y444, AVW_GRAY8, AVW_OTHER };
+enum { AVW_I420, AVW_YV12, AVW_NV12, AVW_Y42B, AVW_Y444, AVW_GRAY8, AVW_I420_10, AVW_I422_10, AVW_Y444_10, AVW_P010, AVW_OTHER };
 
 static gboolean avw_vqc_set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps) {
 	avw_vqc_state *s = avw_vqc_get(trans);
@@ -74,6 +74,10 @@ static gboolean avw_vqc_set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCa
 	case GST_VIDEO_FORMAT_Y42B: fmt = AVW_Y42B; break;
 	case GST_VIDEO_FORMAT_Y444: fmt = AVW_Y444; break;
 	case GST_VIDEO_FORMAT_GRAY8: fmt = AVW_GRAY8; break;
+	case GST_VIDEO_FORMAT_I420_10LE: fmt = AVW_I420_10; break;
+	case GST_VIDEO_FORMAT_I422_10LE: fmt = AVW_I422_10; break;
+	case GST_VIDEO_FORMAT_Y444_10LE: fmt = AVW_Y444_10; break;
+	case GST_VIDEO_FORMAT_P010_10LE: fmt = AVW_P010; break;
 	default: fmt = AVW_OTHER;
 	}
 	int full = GST_VIDEO_INFO_COLORIMETRY(&s->info).range == GST_VIDEO_COLOR_RANGE_0_255;
@@ -200,6 +204,10 @@ const (
 	fmtY42B
 	fmtY444
 	fmtGRAY8
+	fmtI420p10
+	fmtI422p10
+	fmtY444p10
+	fmtP010
 	fmtOther
 )
 

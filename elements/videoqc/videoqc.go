@@ -33,7 +33,9 @@ import (
 // Name is the element's factory name and its messages' structure name.
 const Name = "videoqc"
 
-const capsString = "video/x-raw, format=(string){ I420, YV12, NV12, Y42B, Y444, GRAY8 }, " +
+// 10-bit formats are narrowed to 8 bits here (videodetect.Narrow), much
+// cheaper than videoconvert's conversion.
+const capsString = "video/x-raw, format=(string){ I420, YV12, NV12, Y42B, Y444, GRAY8, I420_10LE, I422_10LE, Y444_10LE, P010_10LE }, " +
 	"width=(int)[ 1, 32768 ], height=(int)[ 1, 32768 ], framerate=(fraction)[ 0/1, 2147483647/1 ]"
 
 // Register registers the element with plugin (nil: statically, in-process).
@@ -82,11 +84,15 @@ type element struct {
 	finalVals []float64
 
 	// Streaming thread only.
-	an         *vd.Analyzer
-	applied    *vd.Settings
-	frame      vd.Frame
-	supported  bool
-	swapUV     bool
+	an        *vd.Analyzer
+	applied   *vd.Settings
+	frame     vd.Frame
+	supported bool
+	swapUV    bool
+	// narrow: 16-bit samples, their top 8 bits at this shift (0: 8-bit
+	// samples); narrowed holds the 8-bit planes.
+	narrow     uint
+	narrowed   []byte
 	nextPTS    time.Duration // for buffers without a PTS
 	statsAt    time.Duration // PTS of the last stats message, -1 none
 	costSum    time.Duration
@@ -231,6 +237,7 @@ func (e *element) applySettings() {
 func (e *element) setCaps(format, width, height int, fullRange bool) bool {
 	e.supported = true
 	e.swapUV = false
+	e.narrow = 0
 	f := &e.frame
 	f.Width, f.Height, f.FullRange = width, height, fullRange
 	switch format {
@@ -246,10 +253,52 @@ func (e *element) setCaps(format, width, height int, fullRange bool) bool {
 		f.Layout = vd.Planar444
 	case fmtGRAY8:
 		f.Layout = vd.Gray
+	case fmtI420p10:
+		f.Layout, e.narrow = vd.Planar420, 2
+	case fmtI422p10:
+		f.Layout, e.narrow = vd.Planar422, 2
+	case fmtY444p10:
+		f.Layout, e.narrow = vd.Planar444, 2
+	case fmtP010:
+		f.Layout, e.narrow = vd.SemiPlanar420, 8
 	default:
 		e.supported = false
 	}
 	return e.supported
+}
+
+// narrowFrame replaces the mapped 16-bit planes of e.frame by 8-bit copies
+// of their top bits.
+func (e *element) narrowFrame() error {
+	f := &e.frame
+	w, h := f.Width, f.Height
+	cw, ch := w, h
+	planes := 3
+	switch f.Layout {
+	case vd.Planar420:
+		cw, ch = (w+1)/2, (h+1)/2
+	case vd.Planar422:
+		cw = (w + 1) / 2
+	case vd.SemiPlanar420:
+		cw, ch, planes = 2*((w+1)/2), (h+1)/2, 2 // U holds the interleaved UV
+	}
+	need := w*h + (planes-1)*cw*ch
+	if cap(e.narrowed) < need {
+		e.narrowed = make([]byte, need)
+	}
+	buf := e.narrowed[:need]
+	var err error
+	if f.Y, err = vd.Narrow(buf, f.Y, w, h, e.narrow); err != nil {
+		return err
+	}
+	buf = buf[w*h:]
+	if f.U, err = vd.Narrow(buf, f.U, cw, ch, e.narrow); err != nil {
+		return err
+	}
+	if planes == 3 {
+		f.V, err = vd.Narrow(buf[cw*ch:], f.V, cw, ch, e.narrow)
+	}
+	return err
 }
 
 // transform analyses one buffer. It never fails the stream: a buffer it
@@ -276,6 +325,17 @@ func (e *element) transform(trans, buf unsafe.Pointer) {
 		return
 	}
 	e.frame.PTS, e.frame.Duration = pts, dur
+	if e.narrow != 0 && !benchfloor.Floor {
+		if err := e.narrowFrame(); err != nil {
+			unmapFrame(e.cs)
+			e.frame.Y, e.frame.U, e.frame.V = vd.Plane{}, vd.Plane{}, vd.Plane{}
+			if !e.warnedBad {
+				e.warnedBad = true
+				warn(trans, "videoqc: frame does not match its caps, not analysed: "+err.Error())
+			}
+			return
+		}
+	}
 	if benchfloor.Floor {
 		unmapFrame(e.cs)
 		e.frame.Y, e.frame.U, e.frame.V = vd.Plane{}, vd.Plane{}, vd.Plane{}

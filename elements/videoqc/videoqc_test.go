@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/jpeg"
+	"math"
 	"testing"
 	"time"
 
@@ -322,5 +323,33 @@ func TestFlushingSeekClosesWindow(t *testing.T) {
 		evs[1].Edge != defect.End || evs[1].PTS < 500*time.Millisecond || evs[1].PTS > 5*time.Second ||
 		evs[2].Edge != defect.Start || evs[2].PTS != 10*time.Second {
 		t.Fatalf("want start 0, end where the old timeline stopped, start again at 10 s: %v", evs)
+	}
+}
+
+// TestTenBit: 10-bit formats are analysed as they come (no videoconvert
+// in these pipelines, so a format videoqc refused would fail to
+// negotiate): black found with its snapshot, and the mean luma of a test
+// pattern the same as its 8-bit twin's.
+func TestTenBit(t *testing.T) {
+	luma := func(r result) float64 {
+		if len(r.stats) == 0 {
+			t.Fatal("no stats")
+		}
+		v, ok := r.stats[0].Stats["luma"]
+		if !ok {
+			t.Fatalf("no luma in %v", r.stats[0].Stats)
+		}
+		return v
+	}
+	want := luma(play(t, "videotestsrc pattern=smpte num-buffers=30 ! video/x-raw,format=I420,width=320,height=240,framerate=25/1 ! videoqc stats-interval=0.5 ! fakesink", nil))
+	for _, f := range []string{"I420_10LE", "I422_10LE", "Y444_10LE", "P010_10LE"} {
+		r := play(t, "videotestsrc pattern=black num-buffers=75 ! video/x-raw,format="+f+",width=320,height=240,framerate=25/1 ! videoqc black-min-duration=1 ! fakesink", nil)
+		if evs := r.of(defect.Black); len(evs) != 2 || evs[0].PTS != 0 || len(r.snapshots) != 1 || len(r.warnings) != 0 {
+			t.Errorf("%s black: %v, %d snapshots, warnings %v", f, evs, len(r.snapshots), r.warnings)
+		}
+		r = play(t, "videotestsrc pattern=smpte num-buffers=30 ! video/x-raw,format="+f+",width=320,height=240,framerate=25/1 ! videoqc stats-interval=0.5 ! fakesink", nil)
+		if got := luma(r); math.Abs(got-want) > 0.01 || len(r.defects) != 0 {
+			t.Errorf("%s smpte: luma %.4f, 8-bit %.4f; defects %v", f, got, want, r.defects)
+		}
 	}
 }
