@@ -72,7 +72,6 @@ func TestProbeFiles(t *testing.T) {
 		{testsource.Clip{Container: "mp4", Video: true}, launch.Media{Video: true, Codec: launch.H264}},
 		{testsource.Clip{Container: "mp4", Audio: true}, launch.Media{Audio: true}},
 		{testsource.Clip{Video: true, Codec: "h265"}, launch.Media{Video: true, Codec: launch.H265}},
-		// Matroska is not read by the container package: parsebin answers.
 		{testsource.Clip{Container: "mkv", Video: true, Audio: true}, launch.Media{Video: true, Audio: true, Codec: launch.H264}},
 	}
 	for _, c := range cases {

@@ -17,12 +17,13 @@ type Streams struct {
 
 // List reads which audio and video streams a file carries from its index
 // alone: the PAT and PMT of a transport stream (and the first packet of
-// each stream), the track headers in an MP4's moov. It answers in well
+// each stream), the track headers in an MP4's moov or a Matroska/WebM
+// file's Tracks. It answers in well
 // under a millisecond what GStreamer answers in ~9 ms by plugging a
 // demuxer and parsers (parsebin), which is most of what avwatch check adds
 // to a short file. ok is false for anything it does not fully understand
 // (another container, a second program, a private stream type, a
-// fragmented or encrypted MP4, damage): the caller then asks GStreamer.
+// fragmented or encrypted MP4, compressed Matroska tracks, damage): the caller then asks GStreamer.
 // The pipeline package's tests hold List to GStreamer's answer on every
 // test clip.
 func List(path string) (s Streams, ok bool) {
@@ -47,6 +48,9 @@ func list(r io.ReaderAt, size int64) (Streams, bool) {
 	}
 	if IsBMFF(head) {
 		return listBMFF(r, size)
+	}
+	if isEBML(head) {
+		return listMKV(r, size)
 	}
 	return Streams{}, false
 }

@@ -204,6 +204,7 @@ func FuzzList(f *testing.F) {
 	f.Add(mp4(nil, avc, aac))
 	f.Add(tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100}, es{0x0f, 0x101})),
 		tsPkt(0x100, true, pes), tsPkt(0x101, true, pes)))
+	f.Add(mkv(false, nil, mkvTrack{typ: 1, codec: "V_MPEG4/ISO/AVC"}, mkvTrack{typ: 2, codec: "A_AAC"}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, ok := list(bytes.NewReader(data), int64(len(data)))
 		if ok && !s.Video && !s.Audio {
@@ -213,4 +214,81 @@ func FuzzList(f *testing.F) {
 			t.Fatalf("not ok but %+v", s)
 		}
 	})
+}
+
+// ebml builds an element: its ID bytes, a 8-byte size, the payload.
+func ebml(id uint32, parts ...[]byte) []byte {
+	p := bytes.Join(parts, nil)
+	var out []byte
+	for s := 24; s >= 0; s -= 8 {
+		if b := byte(id >> s); b != 0 || len(out) > 0 {
+			out = append(out, b)
+		}
+	}
+	out = append(out, 0x01) // an 8-byte size
+	for s := 48; s >= 0; s -= 8 {
+		out = append(out, byte(len(p)>>s))
+	}
+	return append(out, p...)
+}
+
+type mkvTrack struct {
+	typ      byte
+	codec    string
+	disabled bool
+	encoded  bool
+}
+
+func mkv(unknownSegment bool, before []byte, tr ...mkvTrack) []byte {
+	var entries [][]byte
+	for i, t := range tr {
+		e := [][]byte{ebml(0xD7, []byte{byte(i + 1)}), ebml(0x83, []byte{t.typ}), ebml(0x86, []byte(t.codec))}
+		if t.disabled {
+			e = append(e, ebml(0xB9, []byte{0}))
+		}
+		if t.encoded {
+			e = append(e, ebml(0x6D80, ebml(0x6240, ebml(0x5034, []byte{0}))))
+		}
+		entries = append(entries, ebml(0xAE, e...))
+	}
+	body := bytes.Join([][]byte{ebml(0x1549A966, ebml(0x2AD7B1, []byte{0x0f, 0x42, 0x40})), before,
+		ebml(0x1654AE6B, entries...), ebml(0x1F43B675, make([]byte, 50))}, nil)
+	seg := ebml(0x18538067, body)
+	if unknownSegment {
+		seg = append([]byte{0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, body...)
+	}
+	return append(ebml(0x1A45DFA3, ebml(0x4282, []byte("matroska"))), seg...)
+}
+
+func TestListMatroska(t *testing.T) {
+	avc := mkvTrack{typ: 1, codec: "V_MPEG4/ISO/AVC"}
+	aac := mkvTrack{typ: 2, codec: "A_AAC"}
+	cases := []struct {
+		name string
+		data []byte
+		want Streams
+		ok   bool
+	}{
+		{"h264+aac", mkv(false, nil, avc, aac), Streams{Video: true, Audio: true, VideoCaps: "video/x-h264"}, true},
+		{"webm vp9+opus, live (unknown segment size)", mkv(true, nil, mkvTrack{typ: 1, codec: "V_VP9"}, mkvTrack{typ: 2, codec: "A_OPUS"}),
+			Streams{Video: true, Audio: true, VideoCaps: "video/x-vp9"}, true},
+		{"subtitles need no branch", mkv(false, nil, avc, mkvTrack{typ: 0x11, codec: "S_TEXT/UTF8"}), Streams{Video: true, VideoCaps: "video/x-h264"}, true},
+		{"PCM audio only", mkv(false, nil, mkvTrack{typ: 2, codec: "A_PCM/INT/LIT"}), Streams{Audio: true}, true},
+		{"a disabled track", mkv(false, nil, avc, mkvTrack{typ: 2, codec: "A_AAC", disabled: true}), Streams{}, false},
+		{"header-stripped frames", mkv(false, nil, mkvTrack{typ: 1, codec: "V_MPEG4/ISO/AVC", encoded: true}), Streams{}, false},
+		{"an unknown video codec", mkv(false, nil, mkvTrack{typ: 1, codec: "V_MS/VFW/FOURCC"}, aac), Streams{}, false},
+		{"a cluster before the tracks", mkv(false, ebml(0x1F43B675, make([]byte, 10)), avc), Streams{}, false},
+		{"cut off", mkv(false, nil, avc, aac)[:60], Streams{}, false},
+	}
+	dir := t.TempDir()
+	for i, c := range cases {
+		p := filepath.Join(dir, string(rune('a'+i)))
+		if err := os.WriteFile(p, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := List(p)
+		if ok != c.ok || got != c.want {
+			t.Errorf("%s: got %+v, %v; want %+v, %v", c.name, got, ok, c.want, c.ok)
+		}
+	}
 }
