@@ -25,9 +25,10 @@ func TestOthersCores(t *testing.T) {
 	}
 }
 
-// A busy process next to the check shows as at least half a core, which
-// is what turns --background=auto off.
-func TestOthersCoresSeesBusyLoop(t *testing.T) {
+// startBusyLoop starts a shell spinning on one core, killed when the test
+// ends (Linux only: the tests read /proc).
+func startBusyLoop(t *testing.T) *exec.Cmd {
+	t.Helper()
 	if runtime.GOOS != "linux" {
 		t.Skip("/proc only")
 	}
@@ -35,7 +36,14 @@ func TestOthersCoresSeesBusyLoop(t *testing.T) {
 	if err := busy.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer busy.Process.Kill()
+	t.Cleanup(func() { busy.Process.Kill(); busy.Wait() })
+	return busy
+}
+
+// A busy process next to the check shows as at least half a core, which
+// is what turns --background=auto off.
+func TestOthersCoresSeesBusyLoop(t *testing.T) {
+	startBusyLoop(t)
 	a := sampleCPU()
 	time.Sleep(300 * time.Millisecond) // the measuring window, not a wait for an event
 	c, ok := othersCores(a, sampleCPU())
@@ -75,14 +83,7 @@ func TestBackgroundAllowed(t *testing.T) {
 // A busy process is runnable at every moment: a check that starts next to
 // it sees it however short its window.
 func TestOthersRunnableSeesBusyLoop(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("/proc only")
-	}
-	busy := exec.Command("sh", "-c", "while :; do :; done")
-	if err := busy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Process.Kill()
+	busy := startBusyLoop(t)
 	stat := "/proc/" + strconv.Itoa(busy.Process.Pid) + "/stat"
 	deadline := time.Now().Add(10 * time.Second)
 	for { // until the loop has run: sh has exec'd and spent CPU

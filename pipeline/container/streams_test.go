@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -121,6 +122,18 @@ var pes = []byte{0, 0, 1, 0xe0, 0, 0, 0x80, 0, 0}
 
 func tsFile(pkts ...[]byte) []byte { return bytes.Join(pkts, nil) }
 
+// listCase writes data to a file in dir and checks what List says of it.
+func listCase(t *testing.T, dir, name string, data []byte, want Streams, wantOK bool) {
+	t.Helper()
+	p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := List(p); ok != wantOK || got != want {
+		t.Errorf("%s: got %+v, %v; want %+v, %v", name, got, ok, want, wantOK)
+	}
+}
+
 func TestList(t *testing.T) {
 	h264AAC := Streams{Video: true, Audio: true, VideoCaps: "video/x-h264"}
 	tsAV := tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100}, es{0x0f, 0x101})),
@@ -175,15 +188,8 @@ func TestList(t *testing.T) {
 		{"empty", nil, Streams{}, false},
 	}
 	dir := t.TempDir()
-	for i, c := range cases {
-		p := filepath.Join(dir, string(rune('a'+i)))
-		if err := os.WriteFile(p, c.data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		got, ok := List(p)
-		if ok != c.ok || got != c.want {
-			t.Errorf("%s: got %+v, %v; want %+v, %v", c.name, got, ok, c.want, c.ok)
-		}
+	for _, c := range cases {
+		listCase(t, dir, c.name, c.data, c.want, c.ok)
 	}
 	if _, ok := List(filepath.Join(dir, "missing")); ok {
 		t.Error("a missing file was listed")
@@ -281,14 +287,7 @@ func TestListMatroska(t *testing.T) {
 		{"cut off", mkv(false, nil, avc, aac)[:60], Streams{}, false},
 	}
 	dir := t.TempDir()
-	for i, c := range cases {
-		p := filepath.Join(dir, string(rune('a'+i)))
-		if err := os.WriteFile(p, c.data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		got, ok := List(p)
-		if ok != c.ok || got != c.want {
-			t.Errorf("%s: got %+v, %v; want %+v, %v", c.name, got, ok, c.want, c.ok)
-		}
+	for _, c := range cases {
+		listCase(t, dir, c.name, c.data, c.want, c.ok)
 	}
 }
