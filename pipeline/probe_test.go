@@ -24,6 +24,7 @@ func TestListingAgreesWithGStreamer(t *testing.T) {
 		{Video: true},
 		{Audio: true},
 		{Video: true, Codec: "h265"},
+		{Video: true, Audio: true, AudioCodec: "ac3"}, // stream type 0x81
 		{Container: "mp4", Video: true, Audio: true},
 		{Container: "mp4", Video: true, Audio: true, FastStart: true},
 		{Container: "mp4", Video: true, Codec: "h265"},
@@ -58,8 +59,8 @@ func TestListingAgreesWithGStreamer(t *testing.T) {
 			t.Errorf("%s: listed %+v, GStreamer says %+v, %v", f, mediaOf(s), m, err)
 		}
 	}
-	// The eight clean test-source TS and MP4 files at least.
-	if listed < 8 {
+	// The ten clean test-source files at least.
+	if listed < 10 {
 		t.Errorf("only %d of %d files listed from their index", listed, len(files))
 	}
 	if _, err := os.Stat(filepath.Join("..", "testvideos", "ffout")); err != nil {

@@ -26,6 +26,8 @@ type Clip struct {
 	Height    int    // default 240
 	FPS       int    // default 25
 	Codec     string // "h264" (default) or "h265"
+	// AudioCodec is "aac" (default) or "ac3".
+	AudioCodec string
 	// Pattern is the videotestsrc pattern (default "smpte", scrolling so
 	// that it is not a frozen picture); "black" makes a black clip.
 	Pattern string
@@ -114,8 +116,12 @@ func launchFor(c Clip, out string) string {
 		if c.Silent {
 			wave = "silence"
 		}
-		fmt.Fprintf(&b, "audiotestsrc num-buffers=%d samplesperbuffer=960 wave=%s volume=0.1 ! audio/x-raw,rate=48000,channels=2 ! voaacenc ! aacparse ! mux. ",
-			c.Seconds*50, wave)
+		enc := "voaacenc ! aacparse"
+		if c.AudioCodec == "ac3" {
+			enc = "avenc_ac3 ! ac3parse"
+		}
+		fmt.Fprintf(&b, "audiotestsrc num-buffers=%d samplesperbuffer=960 wave=%s volume=0.1 ! audio/x-raw,rate=48000,channels=2 ! %s ! mux. ",
+			c.Seconds*50, wave, enc)
 	}
 	fmt.Fprintf(&b, "%s ! filesink location=%s", mux, out)
 	return b.String()

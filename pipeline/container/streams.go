@@ -252,13 +252,17 @@ func samples(stbl []byte) uint32 {
 // few hundred milliseconds of any broadcast or recording).
 const maxTSScan = 8 << 20
 
-// Stream types whose media tsdemux decides from the type alone. Private
-// types (0x06 and the user range) depend on descriptors and registration;
-// List leaves them to GStreamer.
-var tsTypes = map[byte]struct {
+// tsMedia is what an elementary stream becomes: video with these caps, or
+// audio.
+type tsMedia struct {
 	video bool
 	caps  string
-}{
+}
+
+// Stream types whose media tsdemux decides from the type alone (with
+// ATSC's AC-3 and E-AC-3 in the user range). 0x06 depends on its
+// descriptors (tsPrivate); other private types are left to GStreamer.
+var tsTypes = map[byte]tsMedia{
 	0x01: {true, "video/mpeg, mpegversion=(int)1"},
 	0x02: {true, "video/mpeg, mpegversion=(int)2"},
 	0x10: {true, "video/mpeg, mpegversion=(int)4"},
@@ -268,11 +272,32 @@ var tsTypes = map[byte]struct {
 	0x04: {false, ""}, // MPEG-2 audio
 	0x0f: {false, ""}, // AAC, ADTS
 	0x11: {false, ""}, // AAC, LATM
+	0x81: {false, ""}, // AC-3 (ATSC)
+	0x87: {false, ""}, // E-AC-3 (ATSC)
 }
 
 // Stream types that never become an audio or video pad: private sections,
 // DSM-CC, ID3 metadata, SCTE-35 splice information.
+//
+// AC-3 and E-AC-3 are audio whether ATSC's types (0x81, 0x87) or DVB's
+// private type with an AC-3 or E-AC-3 descriptor carry them (tsPrivate).
 var tsOther = map[byte]bool{0x05: true, 0x0d: true, 0x15: true, 0x86: true}
+
+// tsPrivate reads a DVB private stream (type 0x06) by its descriptors:
+// AC-3 or E-AC-3 audio, or teletext or subtitles (other: no branch);
+// known false for anything else.
+func tsPrivate(desc []byte) (t tsMedia, other, known bool) {
+	for len(desc) >= 2 && 2+int(desc[1]) <= len(desc) {
+		switch desc[0] {
+		case 0x6a, 0x7a: // AC-3, enhanced AC-3
+			return t, false, true
+		case 0x56, 0x59: // teletext, subtitling
+			return t, true, true
+		}
+		desc = desc[2+int(desc[1]):]
+	}
+	return t, false, false
+}
 
 type tsScan struct {
 	pmtPID  int          // -1 until the PAT is read
@@ -394,11 +419,22 @@ func (sc *tsScan) pmt(payload []byte) (done, ok bool) {
 	for i+5 <= len(s) {
 		typ := s[i]
 		pid := int(binary.BigEndian.Uint16(s[i+1:]) & 0x1fff)
-		i += 5 + int(binary.BigEndian.Uint16(s[i+3:])&0x0fff)
-		if tsOther[typ] {
-			continue
+		end := i + 5 + int(binary.BigEndian.Uint16(s[i+3:])&0x0fff)
+		if end > len(s) {
+			return false, false
 		}
+		desc := s[i+5 : end]
+		i = end
 		t, known := tsTypes[typ]
+		switch {
+		case tsOther[typ]:
+			continue
+		case typ == 0x06: // private: what it holds says a descriptor
+			var other bool
+			if t, other, known = tsPrivate(desc); other {
+				continue
+			}
+		}
 		if !known {
 			return false, false
 		}

@@ -106,14 +106,16 @@ func pat(programs ...[2]int) []byte {
 }
 
 type es struct {
-	typ byte
-	pid int
+	typ  byte
+	pid  int
+	desc []byte // ES descriptors
 }
 
 func pmt(streams ...es) []byte {
 	body := []byte{0xe1, 0x00, 0xf0, 0x00} // PCR PID 0x100, no program info
 	for _, e := range streams {
-		body = append(body, e.typ, 0xe0|byte(e.pid>>8), byte(e.pid), 0xf0, 0x00)
+		body = append(body, e.typ, 0xe0|byte(e.pid>>8), byte(e.pid), 0xf0|byte(len(e.desc)>>8), byte(len(e.desc)))
+		body = append(body, e.desc...)
 	}
 	return psi(0x02, body)
 }
@@ -136,7 +138,7 @@ func listCase(t *testing.T, dir, name string, data []byte, want Streams, wantOK 
 
 func TestList(t *testing.T) {
 	h264AAC := Streams{Video: true, Audio: true, VideoCaps: "video/x-h264"}
-	tsAV := tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100}, es{0x0f, 0x101})),
+	tsAV := tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil}, es{0x0f, 0x101, nil})),
 		tsPkt(0x100, true, pes), tsPkt(0x100, false, nil), tsPkt(0x101, true, pes))
 	m2ts := func(b []byte) []byte {
 		var out []byte
@@ -146,10 +148,10 @@ func TestList(t *testing.T) {
 		}
 		return out
 	}
-	badCRC := tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100}, es{0x0f, 0x101})),
+	badCRC := tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil}, es{0x0f, 0x101, nil})),
 		tsPkt(0x100, true, pes), tsPkt(0x101, true, pes))
 	badCRC[2*188-1] ^= 1 // the PMT's CRC
-	scrambled := tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100})), tsPkt(0x100, true, pes))
+	scrambled := tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil})), tsPkt(0x100, true, pes))
 	scrambled[2*188+3] |= 0x80
 
 	cases := []struct {
@@ -175,12 +177,20 @@ func TestList(t *testing.T) {
 		{"ts h264+aac", tsAV, h264AAC, true},
 		{"m2ts", m2ts(tsAV), h264AAC, true},
 		{"ts mpeg-2 video, SCTE-35 ignored", tsFile(tsPkt(0, true, pat([2]int{0, 0x10}, [2]int{1, 0x1000})),
-			tsPkt(0x1000, true, pmt(es{0x02, 0x100}, es{0x86, 0x1f0})), tsPkt(0x100, true, pes)),
+			tsPkt(0x1000, true, pmt(es{0x02, 0x100, nil}, es{0x86, 0x1f0, nil})), tsPkt(0x100, true, pes)),
 			Streams{Video: true, VideoCaps: "video/mpeg, mpegversion=(int)2"}, true},
-		{"ts private stream type", tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100}, es{0x06, 0x101})),
+		{"ts private stream type", tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil}, es{0x06, 0x101, nil})),
+			tsPkt(0x100, true, pes), tsPkt(0x101, true, pes)), Streams{}, false},
+		{"ts AC-3, ATSC", tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil}, es{0x81, 0x101, nil})),
+			tsPkt(0x100, true, pes), tsPkt(0x101, true, pes)), h264AAC, true},
+		{"ts AC-3, DVB (private, AC-3 descriptor); DVB subtitles need no branch", tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})),
+			tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil}, es{0x06, 0x102, []byte{0x0a, 4, 'e', 'n', 'g', 0, 0x6a, 1, 0}}, es{0x06, 0x103, []byte{0x59, 0}})),
+			tsPkt(0x100, true, pes), tsPkt(0x102, true, pes)), h264AAC, true},
+		{"ts private stream with a language descriptor only", tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})),
+			tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil}, es{0x06, 0x101, []byte{0x0a, 4, 'e', 'n', 'g', 0}})),
 			tsPkt(0x100, true, pes), tsPkt(0x101, true, pes)), Streams{}, false},
 		{"ts a listed stream never starts", tsAV[:4*188], Streams{}, false},
-		{"ts two programs", tsFile(tsPkt(0, true, pat([2]int{1, 0x1000}, [2]int{2, 0x1001})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100})),
+		{"ts two programs", tsFile(tsPkt(0, true, pat([2]int{1, 0x1000}, [2]int{2, 0x1001})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil})),
 			tsPkt(0x100, true, pes)), Streams{}, false},
 		{"ts damaged PMT", badCRC, Streams{}, false},
 		{"ts scrambled", scrambled, Streams{}, false},
@@ -208,7 +218,7 @@ func TestCRC32MPEG(t *testing.T) {
 
 func FuzzList(f *testing.F) {
 	f.Add(mp4(nil, avc, aac))
-	f.Add(tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100}, es{0x0f, 0x101})),
+	f.Add(tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil}, es{0x0f, 0x101, nil})),
 		tsPkt(0x100, true, pes), tsPkt(0x101, true, pes)))
 	f.Add(mkv(false, nil, mkvTrack{typ: 1, codec: "V_MPEG4/ISO/AVC"}, mkvTrack{typ: 2, codec: "A_AAC"}))
 	f.Fuzz(func(t *testing.T, data []byte) {
