@@ -11,7 +11,7 @@ import "runtime"
 // or in C; then a thread of the runtime's own makes it. A callback from a
 // streaming thread is neither, so the clone inherits the streaming
 // thread's scheduling: SCHED_IDLE for the audio thread of avwatch check
-// (pipeline.Options.BackgroundAudio), a real-time priority in
+// (pipeline.Options.Background), a real-time priority in
 // applications that raise their audio threads. The clone then runs any
 // goroutine at that priority, forever. Locking the thread (it only ever
 // runs its callbacks anyway) sends those clones to the runtime's own

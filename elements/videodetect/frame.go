@@ -81,8 +81,7 @@ func (f *Frame) Check() error {
 	if err := checkPlane("Y", f.Y, f.Width, f.Height, 1); err != nil {
 		return err
 	}
-	sx, sy := f.Layout.chromaShift()
-	cw, ch := (f.Width+(1<<sx)-1)>>sx, (f.Height+(1<<sy)-1)>>sy
+	cw, ch := f.chromaSize()
 	switch f.Layout {
 	case Gray:
 		return nil
@@ -94,6 +93,13 @@ func (f *Frame) Check() error {
 		}
 		return checkPlane("V", f.V, cw, ch, 1)
 	}
+}
+
+// chromaSize is the size of f's chroma planes in samples (per component:
+// SemiPlanar420's interleaved plane holds two per position).
+func (f *Frame) chromaSize() (cw, ch int) {
+	sx, sy := f.Layout.chromaShift()
+	return (f.Width + (1 << sx) - 1) >> sx, (f.Height + (1 << sy) - 1) >> sy
 }
 
 func checkPlane(name string, p Plane, w, h, bpp int) error {

@@ -53,3 +53,32 @@ func pack4(v uint64, shift uint) uint64 {
 	v >>= shift
 	return v&0xff | (v>>16&0xff)<<8 | (v>>32&0xff)<<16 | (v>>48&0xff)<<24
 }
+
+// Narrow replaces f's planes, 16-bit samples with their top 8 bits at
+// shift, by 8-bit copies in buf (grown when too small; returned for reuse).
+func (f *Frame) Narrow(buf []byte, shift uint) ([]byte, error) {
+	w, h := f.Width, f.Height
+	cw, ch := f.chromaSize()
+	chroma := 2 // planes
+	switch f.Layout {
+	case Gray:
+		chroma = 0
+	case SemiPlanar420:
+		cw, chroma = 2*cw, 1 // U holds the interleaved UV
+	}
+	need := w*h + chroma*cw*ch
+	if cap(buf) < need {
+		buf = make([]byte, need)
+	}
+	b := buf[:need]
+	var err error
+	if f.Y, err = Narrow(b, f.Y, w, h, shift); err != nil || chroma == 0 {
+		return buf, err
+	}
+	b = b[w*h:]
+	if f.U, err = Narrow(b, f.U, cw, ch, shift); err != nil || chroma == 1 {
+		return buf, err
+	}
+	f.V, err = Narrow(b[cw*ch:], f.V, cw, ch, shift)
+	return buf, err
+}

@@ -267,40 +267,6 @@ func (e *element) setCaps(format, width, height int, fullRange bool) bool {
 	return e.supported
 }
 
-// narrowFrame replaces the mapped 16-bit planes of e.frame by 8-bit copies
-// of their top bits.
-func (e *element) narrowFrame() error {
-	f := &e.frame
-	w, h := f.Width, f.Height
-	cw, ch := w, h
-	planes := 3
-	switch f.Layout {
-	case vd.Planar420:
-		cw, ch = (w+1)/2, (h+1)/2
-	case vd.Planar422:
-		cw = (w + 1) / 2
-	case vd.SemiPlanar420:
-		cw, ch, planes = 2*((w+1)/2), (h+1)/2, 2 // U holds the interleaved UV
-	}
-	need := w*h + (planes-1)*cw*ch
-	if cap(e.narrowed) < need {
-		e.narrowed = make([]byte, need)
-	}
-	buf := e.narrowed[:need]
-	var err error
-	if f.Y, err = vd.Narrow(buf, f.Y, w, h, e.narrow); err != nil {
-		return err
-	}
-	buf = buf[w*h:]
-	if f.U, err = vd.Narrow(buf, f.U, cw, ch, e.narrow); err != nil {
-		return err
-	}
-	if planes == 3 {
-		f.V, err = vd.Narrow(buf[cw*ch:], f.V, cw, ch, e.narrow)
-	}
-	return err
-}
-
 // transform analyses one buffer. It never fails the stream: a buffer it
 // cannot read is passed on unanalysed, with one warning.
 func (e *element) transform(trans, buf unsafe.Pointer) {
@@ -325,23 +291,19 @@ func (e *element) transform(trans, buf unsafe.Pointer) {
 		return
 	}
 	e.frame.PTS, e.frame.Duration = pts, dur
-	if e.narrow != 0 && !benchfloor.Floor {
-		if err := e.narrowFrame(); err != nil {
-			unmapFrame(e.cs)
-			e.frame.Y, e.frame.U, e.frame.V = vd.Plane{}, vd.Plane{}, vd.Plane{}
-			if !e.warnedBad {
-				e.warnedBad = true
-				warn(trans, "videoqc: frame does not match its caps, not analysed: "+err.Error())
-			}
-			return
-		}
-	}
 	if benchfloor.Floor {
 		unmapFrame(e.cs)
 		e.frame.Y, e.frame.U, e.frame.V = vd.Plane{}, vd.Plane{}, vd.Plane{}
 		return
 	}
-	evs, err := e.an.Analyze(&e.frame)
+	var evs []defect.Event
+	var err error
+	if e.narrow != 0 {
+		e.narrowed, err = e.frame.Narrow(e.narrowed, e.narrow)
+	}
+	if err == nil {
+		evs, err = e.an.Analyze(&e.frame)
+	}
 	unmapFrame(e.cs)
 	e.frame.Y, e.frame.U, e.frame.V = vd.Plane{}, vd.Plane{}, vd.Plane{} // no dangling views
 	if err != nil {
