@@ -60,10 +60,10 @@ func sampleCPU() cpuSample {
 // othersCores is how many cores other processes kept busy, on average,
 // between a and b; ok false where it cannot be told.
 func othersCores(a, b cpuSample) (cores float64, ok bool) {
-	if !a.ok || !b.ok || b.total <= a.total || b.ncpu < 1 {
+	wall := windowTicks(a, b)
+	if wall == 0 {
 		return 0, false
 	}
-	wall := float64(b.total-a.total) / float64(b.ncpu)
 	others := float64(b.busy-a.busy) - float64(b.self-a.self)
 	return max(others, 0) / wall, true
 }

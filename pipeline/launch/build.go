@@ -308,21 +308,22 @@ func buildTest(in Input, p Plan) Plan {
 // it, and the sink has the buffering its processing deadline asks for. As
 // fast as possible (sync=false, avwatch check): none; a thread hop per
 // buffer costs more CPU than it saves, decoders thread internally anyway.
-// videoQueue is the queue in front of videoconvert: AnalysisThread's (four
-// frames ride out the decoder's bursts, little memory: 48 MB at 2160p), or
-// queue's.
-func videoQueue(in Input) string {
-	if in.AnalysisThread {
-		return "queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 ! "
-	}
-	return queue(in.Sync)
-}
-
 func queue(sync bool) string {
 	if sync {
 		return "queue ! "
 	}
 	return ""
+}
+
+// videoQueue is the queue in front of videoconvert: AnalysisThread's, a
+// thread hop that pays here because that thread may drop to idle priority
+// (four frames ride out the decoder's bursts, little memory: 48 MB at
+// 2160p), or queue's.
+func videoQueue(in Input) string {
+	if in.AnalysisThread {
+		return "queue max-size-buffers=4 max-size-bytes=0 max-size-time=0 ! "
+	}
+	return queue(in.Sync)
 }
 
 func sortedUnique(m map[Codec]string) []string {
