@@ -18,14 +18,14 @@ type Streams struct {
 // List reads which audio and video streams a file carries from its index
 // alone: the PAT and PMT of a transport stream (and the first packet of
 // each stream), the track headers in an MP4's moov or a Matroska/WebM
-// file's Tracks. It answers in well
-// under a millisecond what GStreamer answers in ~9 ms by plugging a
-// demuxer and parsers (parsebin), which is most of what avwatch check adds
-// to a short file. ok is false for anything it does not fully understand
-// (another container, a second program, a private stream type, a
-// fragmented or encrypted MP4, compressed Matroska tracks, damage): the caller then asks GStreamer.
-// The pipeline package's tests hold List to GStreamer's answer on every
-// test clip.
+// file's Tracks. It answers in well under a millisecond what GStreamer
+// answers in ~9 ms by plugging a demuxer and parsers (parsebin), which was
+// most of what avwatch check added to a short file. ok is false for
+// anything it does not fully understand (another container, a second
+// program, an unknown private stream type, a fragmented or encrypted MP4,
+// encoded Matroska tracks, damage): the caller then asks GStreamer. The
+// pipeline package's tests hold List to GStreamer's answer on every test
+// clip.
 func List(path string) (s Streams, ok bool) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -278,9 +278,6 @@ var tsTypes = map[byte]tsMedia{
 
 // Stream types that never become an audio or video pad: private sections,
 // DSM-CC, ID3 metadata, SCTE-35 splice information.
-//
-// AC-3 and E-AC-3 are audio whether ATSC's types (0x81, 0x87) or DVB's
-// private type with an AC-3 or E-AC-3 descriptor carry them (tsPrivate).
 var tsOther = map[byte]bool{0x05: true, 0x0d: true, 0x15: true, 0x86: true}
 
 // tsPrivate reads a DVB private stream (type 0x06) by its descriptors:
@@ -354,7 +351,7 @@ func (sc *tsScan) packet(p []byte) (done, ok bool) {
 	case pid == 0 && pusi && sc.pmtPID < 0:
 		return false, sc.pat(payload)
 	case pid == sc.pmtPID && pusi && sc.streams == nil:
-		return sc.pmt(payload)
+		return false, sc.pmt(payload)
 	case sc.streams != nil && pusi:
 		seen, listed := sc.streams[pid]
 		if !listed || seen {
@@ -409,10 +406,10 @@ func (sc *tsScan) pat(payload []byte) bool {
 	return programs == 1
 }
 
-func (sc *tsScan) pmt(payload []byte) (done, ok bool) {
+func (sc *tsScan) pmt(payload []byte) bool {
 	s, ok := section(payload, 0x02)
-	if !ok {
-		return false, false
+	if !ok || len(s) < 12 { // up to program_info_length
+		return false
 	}
 	i := 12 + int(binary.BigEndian.Uint16(s[10:])&0x0fff)
 	sc.streams = map[int]bool{}
@@ -421,7 +418,7 @@ func (sc *tsScan) pmt(payload []byte) (done, ok bool) {
 		pid := int(binary.BigEndian.Uint16(s[i+1:]) & 0x1fff)
 		end := i + 5 + int(binary.BigEndian.Uint16(s[i+3:])&0x0fff)
 		if end > len(s) {
-			return false, false
+			return false
 		}
 		desc := s[i+5 : end]
 		i = end
@@ -436,18 +433,15 @@ func (sc *tsScan) pmt(payload []byte) (done, ok bool) {
 			}
 		}
 		if !known {
-			return false, false
+			return false
 		}
 		if _, dup := sc.streams[pid]; dup {
-			return false, false
+			return false
 		}
 		sc.streams[pid] = false
 		sc.found.add(t.video, t.caps)
 	}
-	if i != len(s) || len(sc.streams) == 0 {
-		return false, false
-	}
-	return false, true
+	return i == len(s) && len(sc.streams) > 0
 }
 
 // crc32MPEG is the CRC of MPEG-2 PSI sections (polynomial 0x04C11DB7, not

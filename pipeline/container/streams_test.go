@@ -193,6 +193,7 @@ func TestList(t *testing.T) {
 		{"ts two programs", tsFile(tsPkt(0, true, pat([2]int{1, 0x1000}, [2]int{2, 0x1001})), tsPkt(0x1000, true, pmt(es{0x1b, 0x100, nil})),
 			tsPkt(0x100, true, pes)), Streams{}, false},
 		{"ts damaged PMT", badCRC, Streams{}, false},
+		{"ts PMT shorter than its fixed fields", tsFile(tsPkt(0, true, pat([2]int{1, 0x1000})), tsPkt(0x1000, true, psi(0x02, nil)), tsPkt(0x1fff, false, nil)), Streams{}, false},
 		{"ts scrambled", scrambled, Streams{}, false},
 		{"garbage", bytes.Repeat([]byte{1, 2, 3}, 1000), Streams{}, false},
 		{"empty", nil, Streams{}, false},
@@ -300,4 +301,19 @@ func TestListMatroska(t *testing.T) {
 	for _, c := range cases {
 		listCase(t, dir, c.name, c.data, c.want, c.ok)
 	}
+}
+
+// FuzzTables: any PAT or PMT body with a valid CRC (which FuzzList's
+// random bytes almost never have) is read without a panic.
+func FuzzTables(f *testing.F) {
+	f.Add([]byte(nil))
+	f.Add([]byte{0xe1, 0x00, 0xf0, 0x00, 0x1b, 0xe1, 0x00, 0xf0, 0x00})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if len(body) > 1000 {
+			return
+		}
+		sc := tsScan{pmtPID: -1}
+		sc.pat(psi(0x00, body))
+		sc.pmt(psi(0x02, body))
+	})
 }
