@@ -12,9 +12,21 @@
 int avw_has_factory(const char *name) {
 	GstPluginFeature *f = gst_registry_lookup_feature(gst_registry_get(), name);
 	if (f == NULL) return 0;
-	int ok = GST_IS_ELEMENT_FACTORY(f);
+	if (!GST_IS_ELEMENT_FACTORY(f)) {
+		gst_object_unref(f);
+		return 0;
+	}
+	/* The registry cache can list a factory its plugin no longer provides:
+	 * nvcodec registers its decoders only when CUDA works, and a registry
+	 * written while the GPU worked outlives the GPU (measured on an H100
+	 * with CUDA_VISIBLE_DEVICES= and the registry kept: a string naming
+	 * nvh264dec failed to parse, with GStreamer-CRITICALs). Loading the
+	 * plugin tells; the pipeline would load it anyway. */
+	GstPluginFeature *loaded = gst_plugin_feature_load(f);
 	gst_object_unref(f);
-	return ok;
+	if (loaded == NULL) return 0;
+	gst_object_unref(loaded);
+	return 1;
 }
 
 int avw_get_rank(const char *name) {

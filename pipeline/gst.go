@@ -54,7 +54,9 @@ func Version() string {
 // Registry is the live GStreamer registry as a launch.Registry.
 type Registry struct{}
 
-// Has reports whether an element factory named f exists.
+// Has reports whether an element factory named f exists and its plugin
+// loads (a factory the registry cache lists but the plugin no longer
+// provides cannot be made: a GPU decoder whose GPU went away).
 func (Registry) Has(f string) bool {
 	Init()
 	cs := C.CString(f)
