@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -56,8 +57,34 @@ type checkReport struct {
 	// Stats holds the last value of each of videoqc's A/V sync stats
 	// (av-offset-ms, av-confidence, av-source, av-signal, av-age-s): the
 	// final offset estimate even when no av_offset window was raised.
-	Stats  map[string]float64 `json:"stats,omitempty"`
-	Errors []string           `json:"errors,omitempty"`
+	Stats map[string]float64 `json:"stats,omitempty"`
+	// Warnings are what the run said the user may not expect, each once:
+	// a hardware decoder asked for but unusable here, a fallback to
+	// software, GStreamer's warnings (a damaged stream's decode errors).
+	Warnings []string `json:"warnings,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
+}
+
+// maxWarnings bounds a report's warnings: a badly damaged file can warn on
+// every frame.
+const maxWarnings = 10
+
+// warn adds w unless already there; past maxWarnings the last entry
+// counts the rest.
+func (r *checkReport) warn(w string) {
+	if slices.Contains(r.Warnings, w) {
+		return
+	}
+	switch n := len(r.Warnings); {
+	case n < maxWarnings:
+		r.Warnings = append(r.Warnings, w)
+	case n == maxWarnings:
+		r.Warnings = append(r.Warnings, "1 more warning")
+	default:
+		var more int
+		fmt.Sscanf(r.Warnings[n-1], "%d", &more)
+		r.Warnings[n-1] = fmt.Sprintf("%d more warnings", more+1)
+	}
 }
 
 type multiFlag []string
@@ -135,6 +162,11 @@ flags:
 			fmt.Println(string(b))
 		} else {
 			printReport(os.Stdout, rep)
+		}
+		if *asJSON {
+			for _, w := range rep.Warnings {
+				fmt.Fprintf(os.Stderr, "avwatch check: %s: warning: %s\n", src, w)
+			}
 		}
 		for _, e := range rep.Errors {
 			fmt.Fprintf(os.Stderr, "avwatch check: %s: %s\n", src, e)
@@ -302,6 +334,8 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 			rep.Decoder = ev.Decoder
 		case event.KindError:
 			rep.Errors = append(rep.Errors, trimSource(ev.Message, src))
+		case event.KindWarning:
+			rep.warn(trimSource(ev.Message, src))
 		case event.KindState:
 			if ev.Decoder != "" {
 				rep.Decoder = ev.Decoder
@@ -474,6 +508,9 @@ func printReport(w io.Writer, r checkReport) {
 				num(d.Value), num(d.Threshold), strings.Join(detail, ", "))
 		}
 		tw.Flush()
+	}
+	for _, m := range r.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", m)
 	}
 	for _, e := range r.Errors {
 		fmt.Fprintf(w, "  error: %s\n", e)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -199,5 +200,46 @@ func TestCheckBackgroundSameReport(t *testing.T) {
 	}
 	if len(b.Defects) != 2 || !reflect.DeepEqual(b.Defects, f.Defects) || b.DurationS != f.DurationS {
 		t.Errorf("reports differ (want black and silence in both):\nbackground: %s\nforeground: %s", bg, fg)
+	}
+}
+
+// TestCheckWarnsWhenHardwareUnusable: asking for a hardware profile this box
+// cannot use still checks the file (in software) and says so, in the JSON,
+// on stderr and in the table; a clean run has no warnings. (CI boxes have
+// no Rockchip decoder; a box that has one skips.)
+func TestCheckWarnsWhenHardwareUnusable(t *testing.T) {
+	if exec.Command("gst-inspect-1.0", "--exists", "mppvideodec").Run() == nil {
+		t.Skip("this box has mppvideodec")
+	}
+	clip := testsource.Make(t, testsource.Clip{Video: true, Seconds: 2})
+	stdout, stderr, code := runAvwatch(t, 30*time.Second, "check", "--json", "--progress=none", "--hwaccel=rockchip", clip)
+	var rep checkReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v: %s%s", code, err, stdout, stderr)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "hwaccel rockchip") || !strings.Contains(rep.Warnings[0], "decoding in software") {
+		t.Errorf("warnings %q, want the one saying rockchip is unusable and software decodes", rep.Warnings)
+	}
+	if !strings.Contains(stderr, "warning: hwaccel rockchip") {
+		t.Errorf("stderr lacks the warning: %q", stderr)
+	}
+	stdout, _, _ = runAvwatch(t, 30*time.Second, "check", "--progress=none", "--hwaccel=rockchip", clip)
+	if !strings.Contains(stdout, "  warning: hwaccel rockchip") {
+		t.Errorf("table lacks the warning:\n%s", stdout)
+	}
+	stdout, _, _ = runAvwatch(t, 30*time.Second, "check", "--json", "--progress=none", clip)
+	if strings.Contains(stdout, "warnings") {
+		t.Errorf("clean software run warns: %s", stdout)
+	}
+}
+
+func TestReportWarnCaps(t *testing.T) {
+	var r checkReport
+	for i := 0; i < maxWarnings+5; i++ {
+		r.warn(fmt.Sprintf("w%d", i))
+		r.warn("w0") // repeats count once
+	}
+	if len(r.Warnings) != maxWarnings+1 || r.Warnings[maxWarnings] != "5 more warnings" {
+		t.Errorf("warnings %q", r.Warnings)
 	}
 }
