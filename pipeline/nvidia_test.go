@@ -31,7 +31,7 @@ func TestNVIDIADecode(t *testing.T) {
 				t.Skipf("no %s on this box (nvidia: needs an NVIDIA GPU, its driver and gstreamer1.0-plugins-bad)", c.decoder)
 			}
 			for _, pattern := range []string{"black", "smpte"} {
-				clip := testsource.Make(t, testsource.Clip{Video: true, Seconds: seconds, Codec: c.codec, Pattern: pattern, Width: 640, Height: 360})
+				clip := testsource.Make(t, testsource.Clip{Video: true, Seconds: seconds, Codec: c.codec, Pattern: pattern, Width: 640, Height: 360, Format: "I420"})
 				s, err := StartWith(context.Background(), event.Spec{Name: "nv", Source: clip, HWAccel: c.hwaccel}, Options{StatsInterval: time.Hour})
 				if err != nil {
 					t.Fatalf("%s: %v", pattern, err)

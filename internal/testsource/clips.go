@@ -37,6 +37,10 @@ type Clip struct {
 	FastStart bool
 	// Baseline encodes H.264 constrained-baseline (what openh264dec takes).
 	Baseline bool
+	// Format pins the raw video format the encoder gets (e.g. "I420").
+	// Unpinned, x264enc and x265enc take videotestsrc's first offer and
+	// encode 4:4:4 at 10 or 12 bits, which NVDEC does not decode for H.264.
+	Format string
 }
 
 var clipMu sync.Mutex
@@ -108,8 +112,12 @@ func launchFor(c Clip, out string) string {
 		if c.Codec == "h265" {
 			enc = fmt.Sprintf("x265enc speed-preset=ultrafast key-int-max=%d ! h265parse", c.FPS)
 		}
-		fmt.Fprintf(&b, "videotestsrc num-buffers=%d pattern=%s horizontal-speed=4 ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! %s ! mux. ",
-			c.Seconds*c.FPS, c.Pattern, c.Width, c.Height, c.FPS, enc)
+		format := ""
+		if c.Format != "" {
+			format = ",format=" + c.Format
+		}
+		fmt.Fprintf(&b, "videotestsrc num-buffers=%d pattern=%s horizontal-speed=4 ! video/x-raw,width=%d,height=%d,framerate=%d/1%s ! %s ! mux. ",
+			c.Seconds*c.FPS, c.Pattern, c.Width, c.Height, c.FPS, format, enc)
 	}
 	if c.Audio {
 		wave := "sine"

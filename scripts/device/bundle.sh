@@ -22,7 +22,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/gst/lib" "$stage/gst/plugins" "$stage/gst/bin"
 P=/usr/lib/x86_64-linux-gnu/gstreamer-1.0
-for p in app audioconvert audioparsers audioresample audiotestsrc coreelements coretracers faad isomp4 matroska mpegtsdemux mpg123 nvcodec openh264 playback typefindfunctions videoconvertscale videoparsersbad videotestsrc; do
+for p in app audioconvert audioparsers audioresample audiotestsrc coreelements coretracers faad isomp4 jpeg matroska mpegtsdemux mpg123 nvcodec openh264 playback typefindfunctions videoconvertscale videoparsersbad videotestsrc; do
   cp "$P/libgst$p.so" "$stage/gst/plugins/"
 done
 make -s plugin >/dev/null && cp build/libgstavwatch.so "$stage/gst/plugins/"
@@ -37,13 +37,15 @@ tar -C "$stage" -cJf "$dir/bundle.tar.xz" .
 # The clips TestNVIDIADecode makes with x264enc/x265enc (not carried): its
 # software control makes them here, cached under $TMPDIR/avwatch-testsource.
 TMPDIR=$PWD/$dir/tmp go test -count=1 -run TestNVIDIADecode ./pipeline >/dev/null
-for c in black.ts blocky.ts control.mp4 loudness.mp4 silence.ts avsync_events_p300.ts avsync_marker_m200.mp4 stereo.ts; do
+for c in black.ts blocky.ts control.mp4 loudness.mp4 stereo.ts; do
   cp "testvideos/out/$c" "$dir/clips/"
 done
 lavfi=(-loglevel error -f lavfi -i testsrc2=size=1280x720:rate=25:duration=6)
 ffmpeg "${lavfi[@]}" -c:v libx265 -x265-params log-level=error -pix_fmt yuv420p "$dir/clips/hevc.mp4"
 ffmpeg "${lavfi[@]}" -c:v libvpx-vp9 -b:v 2M -deadline realtime -cpu-used 8 "$dir/clips/vp9.webm"
 ffmpeg "${lavfi[@]}" -c:v libsvtav1 -preset 10 -svtav1-params verbosity=0 "$dir/clips/av1.mp4" 2>/dev/null
+ffmpeg -loglevel error -f lavfi -i testsrc2=size=1920x1080:rate=25:duration=60 -f lavfi -i sine=frequency=1000:duration=60 \
+  -c:v libx264 -preset veryfast -crf 32 -pix_fmt yuv420p -g 50 -c:a aac -b:a 96k "$dir/clips/long1080.mp4"
 gst-launch-1.0 -q videotestsrc num-buffers=150 pattern=ball ! video/x-raw,width=1280,height=720,framerate=25/1 ! x264enc ! video/x-h264,profile=constrained-baseline ! mpegtsmux ! filesink location="$dir/clips/baseline.ts"
 cp scripts/device/nvidia.sh "$dir/"
 du -sh "$dir"
