@@ -39,7 +39,9 @@ if want features; then
 step nvcodec features
 timeout 60 gst-inspect-1.0 nvcodec | grep -E '^ +[a-z0-9]+: ' || GST_DEBUG=2,*nv*:6,*cuda*:6 timeout 60 gst-inspect-1.0 nvcodec 2>&1 | tail -40
 
-step "nvh264dec pads"
+step "nvh264dec rank and pads"
+timeout 30 gst-inspect-1.0 nvh264dec 2>&1 | grep -i '^ *rank'
+timeout 30 gst-inspect-1.0 nvh264sldec 2>&1 | grep -i '^ *rank' 
 timeout 30 gst-inspect-1.0 nvh264dec 2>&1 | sed -n '/Pad Templates/,/Element has no clocking/p' | head -30
 
 fi
@@ -71,6 +73,7 @@ if want stale; then
 step "decoder that fails at start (no CUDA device visible, registry from before)"
 timeout 60 gst-inspect-1.0 nvh264dec >/dev/null 2>&1
 cp "$GST_REGISTRY_1_0" "$out/registry.bin"
+timeout 60 avwatch check --json --progress=none --hwaccel software "$dir/clips/baseline.ts"; echo "hwaccel software, GPU present: rc=$?"
 for h in nvidia auto; do
   CUDA_VISIBLE_DEVICES= GST_REGISTRY_UPDATE=no timeout 60 avwatch check --json --progress=none --hwaccel $h "$dir/clips/baseline.ts"; echo "hwaccel $h: rc=$?"
 done
