@@ -9,6 +9,26 @@
 
 /* ---- registry ---- */
 
+/* demote_stale sets rank none, for this process, on every feature of the
+ * plugin that the plugin no longer provides, so that decodebin3 never picks
+ * one: it does not skip a decoder it fails to make (on the H100 with its
+ * GPU hidden, hwaccel auto then stopped with "not-linked" instead of
+ * decoding in software). Called once the plugin has loaded, so each
+ * feature's load is a lookup. */
+static void demote_stale(const char *plugin) {
+	if (plugin == NULL) return;
+	GList *all = gst_registry_get_feature_list_by_plugin(gst_registry_get(), plugin);
+	for (GList *l = all; l != NULL; l = l->next) {
+		GstPluginFeature *loaded = gst_plugin_feature_load(GST_PLUGIN_FEATURE(l->data));
+		if (loaded != NULL) {
+			gst_object_unref(loaded);
+			continue;
+		}
+		gst_plugin_feature_set_rank(GST_PLUGIN_FEATURE(l->data), GST_RANK_NONE);
+	}
+	gst_plugin_feature_list_free(all);
+}
+
 int avw_has_factory(const char *name) {
 	GstPluginFeature *f = gst_registry_lookup_feature(gst_registry_get(), name);
 	if (f == NULL) return 0;
@@ -23,8 +43,12 @@ int avw_has_factory(const char *name) {
 	 * nvh264dec failed to parse, with GStreamer-CRITICALs). Loading the
 	 * plugin tells; the pipeline would load it anyway. */
 	GstPluginFeature *loaded = gst_plugin_feature_load(f);
+	if (loaded == NULL) {
+		demote_stale(gst_plugin_feature_get_plugin_name(f));
+		gst_object_unref(f);
+		return 0;
+	}
 	gst_object_unref(f);
-	if (loaded == NULL) return 0;
 	gst_object_unref(loaded);
 	return 1;
 }
