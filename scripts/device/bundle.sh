@@ -22,7 +22,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/gst/lib" "$stage/gst/plugins" "$stage/gst/bin"
 P=/usr/lib/x86_64-linux-gnu/gstreamer-1.0
-for p in app audioconvert audioparsers audioresample audiotestsrc coreelements coretracers faad isomp4 jpeg matroska mpegtsdemux mpg123 nvcodec openh264 playback typefindfunctions videoconvertscale videoparsersbad videotestsrc; do
+for p in app audioconvert audioparsers audioresample audiotestsrc coreelements coretracers faad isomp4 jpeg matroska mpegtsdemux mpg123 multifile nvcodec openh264 playback typefindfunctions videoconvertscale videoparsersbad videotestsrc; do
   cp "$P/libgst$p.so" "$stage/gst/plugins/"
 done
 make -s plugin >/dev/null && cp build/libgstavwatch.so "$stage/gst/plugins/"
