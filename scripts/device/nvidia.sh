@@ -9,7 +9,7 @@
 # Usage on the GPU box: scripts/device/nvidia.sh DIR, DIR made by
 # scripts/device/bundle.sh. Writes log.txt, json.tar, frames.tar and the
 # registry under $OUT (or /tmp/nvidia-out). STEPS picks steps (default all:
-# box features doctor test check stale blocky speed long).
+# box features doctor test check xdg stale blocky speed long).
 set -u
 dir=$(cd "${1:-.dev}" && pwd)
 out=${OUT:-/tmp/nvidia-out}
@@ -22,7 +22,7 @@ export LD_LIBRARY_PATH=$G/gst/lib${nvlib:+:$nvlib}
 export GST_PLUGIN_SYSTEM_PATH_1_0=$G/gst/plugins GST_PLUGIN_SYSTEM_PATH=$G/gst/plugins
 export GST_PLUGIN_SCANNER_1_0=$G/gst/bin/gst-plugin-scanner GST_PLUGIN_SCANNER=$G/gst/bin/gst-plugin-scanner
 export GST_REGISTRY_1_0=/tmp/avwatch-registry.bin PATH=$G/gst/bin:$G:$PATH
-steps=" ${STEPS:-box features doctor test check stale blocky speed long} "
+steps=" ${STEPS:-box features doctor test check xdg stale blocky speed long} "
 want() { [[ $steps == *" $1 "* ]]; }
 step() { echo; echo "=== $*"; }
 # wall CMD... -> seconds CMD took
@@ -66,6 +66,13 @@ for f in "$dir"/clips/*; do
   echo "$b rc=$? $(grep -o '"decoder":"[^"]*"' "$out/json/$b.json") $(grep -o '"type":"[a-z_]*"' "$out/json/$b.json" | sort | uniq -c | tr -s ' \n' ' ') $(head -c 300 "$out/json/$b.err")"
 done
 
+fi
+if want xdg; then
+# nvcodec's GL side asks for a Wayland display; libwayland prints an error
+# when XDG_RUNTIME_DIR is unset, as it is for a system service.
+step "stderr of check with XDG_RUNTIME_DIR unset, then set to an empty directory"
+env -u XDG_RUNTIME_DIR avwatch check --progress=none --hwaccel nvidia "$dir/clips/black.ts" 2>&1 >/dev/null | sort | uniq -c
+x=$(mktemp -d); XDG_RUNTIME_DIR=$x avwatch check --progress=none --hwaccel nvidia "$dir/clips/black.ts" 2>&1 >/dev/null | sort | uniq -c; echo "(end)"
 fi
 if want stale; then
 # The registry cache lists nvcodec's decoders, but CUDA sees no GPU: what a
