@@ -728,6 +728,14 @@ func runnerStats(in *C.avw_inst, v, a int64, fps float64, restarts int) map[stri
 	if first := int64(C.avw_inst_origin(in, 0)); first >= 0 {
 		st["first_pts_s"] = time.Duration(first).Seconds()
 	}
+	// The same on the presentation timeline (mediaTime's first choice).
+	// Both settle once every analysed stream has had its first buffer; an
+	// event handled before that (audio running ahead while a GPU decoder
+	// starts) was dated from the streams seen so far, and a reader that
+	// waits for the end (avwatch check) can date it again from these.
+	if first := int64(C.avw_inst_origin(in, 1)); first >= 0 {
+		st["first_st_s"] = time.Duration(first).Seconds()
+	}
 	return st
 }
 

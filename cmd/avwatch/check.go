@@ -284,6 +284,29 @@ func backgroundAllowed(start, now cpuSample, others func() (int, bool)) bool {
 	return !ok || n == 0
 }
 
+// edgeTime places a defect edge on the file's timeline, from its first
+// frame or sample: by the origins the run settled on (firstST on the
+// presentation timeline, firstPTS by timestamp; from its last stats, <0
+// unknown), the way the runner stamps MediaTime. The runner stamps each edge
+// when it handles it, from the streams that have started by then: audio
+// that runs ahead while a GPU decoder starts (~2 s of CUDA start-up on an
+// H100) would be dated from the audio alone. Else the runner's stamp; else
+// (signal_loss, which the runner raises itself) its stream time or PTS.
+func edgeTime(ev event.Event, firstST, firstPTS float64) float64 {
+	d := ev.Defect
+	switch {
+	case d.StreamTime >= 0 && firstST >= 0:
+		return math.Max(0, d.StreamTime.Seconds()-firstST)
+	case d.PTS >= 0 && firstPTS >= 0:
+		return math.Max(0, d.PTS.Seconds()-firstPTS)
+	case ev.HasMediaTime:
+		return ev.MediaTime.Seconds()
+	case d.StreamTime >= 0:
+		return d.StreamTime.Seconds()
+	}
+	return math.Max(0, d.PTS.Seconds())
+}
+
 // checkOne runs one source to its end and gathers its report.
 func checkOne(ctx context.Context, src, hwaccel string, props map[string]string, limit time.Duration, prog progressKind, background string, load *loadMeter) checkReport {
 	rep := checkReport{Source: src, Defects: []checkDefect{}}
@@ -302,7 +325,7 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 	var edges []event.Event // defect edges, converted once media time zero is known
 	bar := newProgress(os.Stderr, filepath.Base(src), prog)
 	var position, duration float64
-	firstPTS := -1.0
+	firstPTS, firstST := -1.0, -1.0
 	for ev := range s.Events() {
 		switch ev.Kind {
 		case event.KindDefect:
@@ -317,6 +340,9 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 				}
 				if v, ok := ev.Stats["first_pts_s"]; ok {
 					firstPTS = v
+				}
+				if v, ok := ev.Stats["first_st_s"]; ok {
+					firstST = v
 				}
 				bar.update(position, duration, ev.Stats["fps"])
 			}
@@ -347,21 +373,7 @@ func checkOne(ctx context.Context, src, hwaccel string, props map[string]string,
 	if rep.DurationS <= 0 {
 		rep.DurationS = position
 	}
-	// media time of an edge: the runner's (from the first frame or sample,
-	// on the container's presentation timeline); else (signal_loss, which
-	// the runner raises itself) its PTS from the first frame or sample.
-	mediaTime := func(ev event.Event) float64 {
-		d := ev.Defect
-		switch {
-		case ev.HasMediaTime:
-			return ev.MediaTime.Seconds()
-		case d.PTS >= 0 && firstPTS >= 0:
-			return math.Max(0, d.PTS.Seconds()-firstPTS)
-		case d.StreamTime >= 0:
-			return d.StreamTime.Seconds()
-		}
-		return math.Max(0, d.PTS.Seconds())
-	}
+	mediaTime := func(ev event.Event) float64 { return edgeTime(ev, firstST, firstPTS) }
 	open := map[string]*checkDefect{} // by type and channel
 	for _, ev := range edges {
 		d := ev.Defect

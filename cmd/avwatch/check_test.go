@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/avwatch/avwatch/elements/defect"
 	"github.com/avwatch/avwatch/internal/testsource"
+	"github.com/avwatch/avwatch/pipeline/event"
 )
 
 var (
@@ -241,5 +244,30 @@ func TestReportWarnCaps(t *testing.T) {
 	}
 	if len(r.Warnings) != maxWarnings+1 || r.Warnings[maxWarnings] != "5 more warnings" {
 		t.Errorf("warnings %q", r.Warnings)
+	}
+}
+
+// TestEdgeTime: an edge the runner stamped before the video had started
+// (its MediaTime from the audio's first sample alone) is dated again from
+// the origin the run settled on; the fallbacks keep their order.
+func TestEdgeTime(t *testing.T) {
+	s := func(v float64) time.Duration { return time.Duration(v * float64(time.Second)) }
+	early := event.Event{Defect: defect.Event{StreamTime: s(3.5), PTS: s(13.5)}, MediaTime: s(2.4), HasMediaTime: true}
+	loss := event.Event{Defect: defect.Event{StreamTime: -1, PTS: s(15)}}
+	for _, c := range []struct {
+		name              string
+		ev                event.Event
+		firstST, firstPTS float64
+		want              float64
+	}{
+		{"stream time from the settled origin, not the early stamp", early, 1.0, 11.0, 2.5},
+		{"PTS where stream time is unknown", early, -1, 11.0, 2.5},
+		{"the runner's stamp without origins", early, -1, -1, 2.4},
+		{"signal_loss by PTS", loss, 1.0, 11.0, 4.0},
+		{"never before zero", loss, 1.0, 16.0, 0},
+	} {
+		if got := edgeTime(c.ev, c.firstST, c.firstPTS); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
 	}
 }
