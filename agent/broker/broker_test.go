@@ -1,6 +1,12 @@
 package broker
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -44,5 +50,26 @@ func TestPortInUse(t *testing.T) {
 	_, err = Start(b.Addr(), nil)
 	if err == nil || !strings.Contains(err.Error(), "is already in use (another broker?); to publish to it set mqtt.broker: tcp://"+b.Addr()) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestLogQuietsClosedSessions: mochi's message-less warning for a session
+// ended by a closed connection is dropped; another gets a message; other
+// records pass as they are, and info stays below the filter.
+func TestLogQuietsClosedSessions(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(levelFilter{slog.NewTextHandler(&buf, nil), slog.LevelWarn})
+	log.Warn("", "listener", "avwatch", "error", fmt.Errorf("read tcp: %w", net.ErrClosed))
+	log.Warn("", "error", io.EOF)
+	if buf.Len() != 0 {
+		t.Errorf("closed sessions logged: %s", buf.String())
+	}
+	log.Warn("", "error", errors.New("malformed packet"))
+	log.Warn("client store quota reached", "client", "c1")
+	log.Info("client connected")
+	out := buf.String()
+	if !strings.Contains(out, `msg="embedded MQTT broker: a client session ended with an error" error="malformed packet"`) ||
+		!strings.Contains(out, `msg="client store quota reached" client=c1`) || strings.Contains(out, "connected") {
+		t.Errorf("log:\n%s", out)
 	}
 }

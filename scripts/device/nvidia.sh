@@ -9,7 +9,7 @@
 # Usage on the GPU box: scripts/device/nvidia.sh DIR, DIR made by
 # scripts/device/bundle.sh. Writes log.txt, json.tar, frames.tar and the
 # registry under $OUT (or /tmp/nvidia-out). STEPS picks steps (default all:
-# box features doctor test check xdg stale blocky speed long).
+# box features doctor test check agent xdg stale blocky speed long).
 set -u
 dir=$(cd "${1:-.dev}" && pwd)
 out=${OUT:-/tmp/nvidia-out}
@@ -22,7 +22,7 @@ export LD_LIBRARY_PATH=$G/gst/lib${nvlib:+:$nvlib}
 export GST_PLUGIN_SYSTEM_PATH_1_0=$G/gst/plugins GST_PLUGIN_SYSTEM_PATH=$G/gst/plugins
 export GST_PLUGIN_SCANNER_1_0=$G/gst/bin/gst-plugin-scanner GST_PLUGIN_SCANNER=$G/gst/bin/gst-plugin-scanner
 export GST_REGISTRY_1_0=/tmp/avwatch-registry.bin PATH=$G/gst/bin:$G:$PATH
-steps=" ${STEPS:-box features doctor test check xdg stale blocky speed long} "
+steps=" ${STEPS:-box features doctor test check agent xdg stale blocky speed long} "
 want() { [[ $steps == *" $1 "* ]]; }
 step() { echo; echo "=== $*"; }
 # wall CMD... -> seconds CMD took
@@ -66,6 +66,26 @@ for f in "$dir"/clips/*; do
   echo "$b rc=$? $(grep -o '"decoder":"[^"]*"' "$out/json/$b.json") $(grep -o '"type":"[a-z_]*"' "$out/json/$b.json" | sort | uniq -c | tr -s ' \n' ' ') $(head -c 300 "$out/json/$b.err")"
 done
 
+fi
+if want agent; then
+# The agent daemon on the GPU: one looping file stream, hwaccel auto, its
+# embedded broker; avwatch watch prints the retained states and alerts.
+step "agent: avwatch run with a GPU-decoded stream, avwatch watch"
+mkdir -p /tmp/avw-agent
+cat > /tmp/avw-agent/avwatch.yaml <<YAML
+outbox:
+  dir: /tmp/avw-agent/outbox
+streams:
+  - name: gpu
+    source: $dir/clips/black.ts
+    hwaccel: auto
+    sync: false
+    loop: true
+YAML
+XDG_RUNTIME_DIR=/tmp/avw-agent avwatch run -c /tmp/avw-agent/avwatch.yaml > /tmp/avw-agent/run.log 2>&1 &
+agent=$!
+XDG_RUNTIME_DIR=/tmp/avw-agent timeout 40 avwatch watch --json --alerts 2 --for 30s | cut -c1-400
+kill -TERM $agent; wait $agent; echo "agent exit $?"; grep -i -E 'decoder|nvh|error|warn' /tmp/avw-agent/run.log | head -8
 fi
 if want xdg; then
 # nvcodec's GL side asks for a Wayland display; libwayland prints an error
