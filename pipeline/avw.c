@@ -69,8 +69,9 @@ void avw_set_rank(const char *name, int rank) {
 }
 
 // avw_best_decoder returns the decoder decodebin3 would pick for caps: the
-// highest-ranked decoder factory (rank ≥ marginal) whose sink accepts them.
-char *avw_best_decoder(const char *caps_str) {
+// highest-ranked decoder factory (rank ≥ marginal) whose sink accepts them
+// and whose klass names media ("Video", "Audio").
+char *avw_best_decoder(const char *caps_str, const char *media) {
 	GstCaps *caps = gst_caps_from_string(caps_str);
 	if (caps == NULL) return NULL;
 	GList *all = gst_element_factory_list_get_elements(GST_ELEMENT_FACTORY_TYPE_DECODER, GST_RANK_MARGINAL);
@@ -79,7 +80,7 @@ char *avw_best_decoder(const char *caps_str) {
 	char *out = NULL;
 	for (GList *l = ok; l != NULL && out == NULL; l = l->next) {
 		const char *klass = gst_element_factory_get_metadata(GST_ELEMENT_FACTORY(l->data), GST_ELEMENT_METADATA_KLASS);
-		if (klass != NULL && strstr(klass, "Video") != NULL)
+		if (klass != NULL && strstr(klass, media) != NULL)
 			out = g_strdup(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(l->data)));
 	}
 	gst_plugin_feature_list_free(ok);

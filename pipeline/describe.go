@@ -93,6 +93,8 @@ type Report struct {
 	Families   []FamilyStatus
 	AutoFamily string // "" when auto decodes in software
 	Auto       []CodecChoice
+	// AAC is the decoder decodebin3 picks for AAC audio ("" none).
+	AAC string
 }
 
 // Doctor inspects the GStreamer registry. It applies auto's rank raise, as
@@ -150,6 +152,7 @@ func Doctor() (Report, error) {
 		}
 		r.Auto = append(r.Auto, ch)
 	}
+	r.AAC = BestAudioDecoder("audio/mpeg, mpegversion=(int)4, stream-format=(string)raw, framed=(boolean)true, rate=(int)48000, channels=(int)2")
 	return r, nil
 }
 

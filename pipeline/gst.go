@@ -96,11 +96,17 @@ func Klass(f string) string {
 
 // BestDecoder returns the video decoder decodebin3 would pick for caps now
 // (after any rank raise): the highest-ranked decoder accepting them.
-func BestDecoder(caps string) string {
+func BestDecoder(caps string) string { return bestDecoder(caps, "Video") }
+
+// BestAudioDecoder is BestDecoder for audio caps.
+func BestAudioDecoder(caps string) string { return bestDecoder(caps, "Audio") }
+
+func bestDecoder(caps, media string) string {
 	Init()
-	cs := C.CString(caps)
+	cs, cm := C.CString(caps), C.CString(media)
 	defer C.free(unsafe.Pointer(cs))
-	d := C.avw_best_decoder(cs)
+	defer C.free(unsafe.Pointer(cm))
+	d := C.avw_best_decoder(cs, cm)
 	if d == nil {
 		return ""
 	}
