@@ -10,6 +10,10 @@
 # scripts/device/bundle.sh. Writes log.txt, json.tar, frames.tar and the
 # registry under $OUT (or /tmp/nvidia-out). STEPS picks steps (default all:
 # box features doctor test check agent xdg stale blocky speed long).
+# Measured on an H100: box..speed took 315 s in one call (speed alone over
+# half of it: every process pays ~2 s of CUDA start-up); test, stale,
+# blocky, long together 60 s; a fresh machine adds ~30-60 s of start and
+# transfer. With 15 minutes of device time a session, pick steps.
 set -u
 dir=$(cd "${1:-.dev}" && pwd)
 out=${OUT:-/tmp/nvidia-out}
