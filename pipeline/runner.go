@@ -759,22 +759,13 @@ func branchesDone(in *C.avw_inst) bool {
 	return ended > 0 && empty > 0
 }
 
-// mediaTime places d on the run's own timeline: from the first frame or
-// sample that reached an analyser, on the container's presentation timeline
-// (stream time: an MP4's edit list puts its first video frame at 0 even when
-// B-frames start the raw timestamps at 67–80 ms and the audio's at 21 ms)
-// where both are known, else by PTS (a transport stream's timestamps start
-// anywhere); false when neither is known. The probes record the first
-// buffer before the analyser sees it, so both are known for any element's
-// event.
+// mediaTime places d on the run's own timeline (event.MediaTimeOf) with
+// the origins known now. The probes record the first buffer before the
+// analyser sees it, so the origin of the stream that posted d is known; the
+// other stream's may not be yet (first_st_s and first_pts_s in the final
+// stats are the settled ones).
 func mediaTime(in *C.avw_inst, d defect.Event) (time.Duration, bool) {
-	if f := time.Duration(C.avw_inst_origin(in, 1)); d.StreamTime >= 0 && f >= 0 {
-		return max(0, d.StreamTime-f), true
-	}
-	if f := time.Duration(C.avw_inst_origin(in, 0)); d.PTS >= 0 && f >= 0 {
-		return max(0, d.PTS-f), true
-	}
-	return 0, false
+	return event.MediaTimeOf(d, time.Duration(C.avw_inst_origin(in, 1)), time.Duration(C.avw_inst_origin(in, 0)))
 }
 
 func maxPTS(in *C.avw_inst) time.Duration {

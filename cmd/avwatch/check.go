@@ -285,20 +285,19 @@ func backgroundAllowed(start, now cpuSample, others func() (int, bool)) bool {
 }
 
 // edgeTime places a defect edge on the file's timeline, from its first
-// frame or sample: by the origins the run settled on (firstST on the
-// presentation timeline, firstPTS by timestamp; from its last stats, <0
-// unknown), the way the runner stamps MediaTime. The runner stamps each edge
-// when it handles it, from the streams that have started by then: audio
-// that runs ahead while a GPU decoder starts (~2 s of CUDA start-up on an
-// H100) would be dated from the audio alone. Else the runner's stamp; else
-// (signal_loss, which the runner raises itself) its stream time or PTS.
+// frame or sample, with the origins the run settled on (firstST, firstPTS:
+// seconds from its last stats, <0 unknown). The runner stamps MediaTime
+// the same way when it handles each edge, but with the origins of the
+// streams that have started by then: audio that runs ahead while a GPU
+// decoder starts (~2 s of CUDA start-up on an H100) would be dated from the
+// audio alone. Else the runner's stamp; else its stream time or PTS.
 func edgeTime(ev event.Event, firstST, firstPTS float64) float64 {
+	sec := func(v float64) time.Duration { return time.Duration(math.Round(v * float64(time.Second))) }
 	d := ev.Defect
+	if t, ok := event.MediaTimeOf(d, sec(firstST), sec(firstPTS)); ok {
+		return t.Seconds()
+	}
 	switch {
-	case d.StreamTime >= 0 && firstST >= 0:
-		return math.Max(0, d.StreamTime.Seconds()-firstST)
-	case d.PTS >= 0 && firstPTS >= 0:
-		return math.Max(0, d.PTS.Seconds()-firstPTS)
 	case ev.HasMediaTime:
 		return ev.MediaTime.Seconds()
 	case d.StreamTime >= 0:

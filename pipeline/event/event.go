@@ -119,3 +119,22 @@ type Stream interface {
 // Starter starts a stream. The pipeline package provides the real one; the
 // agent's unit tests use fakes.
 type Starter func(ctx context.Context, spec Spec) (Stream, error)
+
+// MediaTimeOf places d on a run's timeline, from its first frame or sample:
+// by stream time (the container's presentation timeline: an MP4's edit
+// list puts its first video frame at 0 even when B-frames start the raw
+// timestamps at 67-80 ms and the audio's at 21 ms) where d's and the
+// origin's are both known, else by PTS (a transport stream's timestamps
+// start anywhere). firstST and firstPTS are the smallest first stream time
+// and PTS over the analysed streams, <0 unknown; false when neither rule
+// applies. The runner stamps MediaTime with it; avwatch check applies it
+// again with the origins the run settled on.
+func MediaTimeOf(d defect.Event, firstST, firstPTS time.Duration) (time.Duration, bool) {
+	if d.StreamTime >= 0 && firstST >= 0 {
+		return max(0, d.StreamTime-firstST), true
+	}
+	if d.PTS >= 0 && firstPTS >= 0 {
+		return max(0, d.PTS-firstPTS), true
+	}
+	return 0, false
+}
