@@ -63,6 +63,8 @@ type checkReport struct {
 	// software, GStreamer's warnings (a damaged stream's decode errors).
 	Warnings []string `json:"warnings,omitempty"`
 	Errors   []string `json:"errors,omitempty"`
+
+	moreWarnings int // past maxWarnings, counted in the last entry
 }
 
 // maxWarnings bounds a report's warnings: a badly damaged file can warn on
@@ -75,16 +77,16 @@ func (r *checkReport) warn(w string) {
 	if slices.Contains(r.Warnings, w) {
 		return
 	}
-	switch n := len(r.Warnings); {
-	case n < maxWarnings:
+	if len(r.Warnings) < maxWarnings {
 		r.Warnings = append(r.Warnings, w)
-	case n == maxWarnings:
-		r.Warnings = append(r.Warnings, "1 more warning")
-	default:
-		var more int
-		fmt.Sscanf(r.Warnings[n-1], "%d", &more)
-		r.Warnings[n-1] = fmt.Sprintf("%d more warnings", more+1)
+		return
 	}
+	r.moreWarnings++
+	if r.moreWarnings == 1 {
+		r.Warnings = append(r.Warnings, "1 more warning")
+		return
+	}
+	r.Warnings[maxWarnings] = fmt.Sprintf("%d more warnings", r.moreWarnings)
 }
 
 type multiFlag []string
