@@ -9,8 +9,8 @@
 #
 # libav (avdec_*) stays behind: with its libraries it is ~240 MB, over the
 # 64 MiB a device call carries. Software decoding there is openh264dec
-# (constrained baseline only), so nvidia.sh compares the GPU's reports with
-# software reports made here instead.
+# (constrained baseline only) and AAC is faad, so the GPU's reports are best
+# compared with software reports made here (by hand: see nvidia.sh).
 #
 # Usage: scripts/device/bundle.sh [DIR]   (default .dev, which .git/info/exclude
 # should name; carry it with the call)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The NVIDIA decode path on a GPU box, in one call of a few minutes: what the
-# box has, nvcodec's features, avwatch doctor and pipeline, TestNVIDIADecode,
-# avwatch check --json with hwaccel nvidia on every carried clip (scored
-# against truth.json and against software decode back on the build box), a
+# The NVIDIA decode path on a GPU box: what the box has, nvcodec's features,
+# avwatch doctor and pipeline, TestNVIDIADecode, avwatch check --json with
+# hwaccel nvidia on every carried clip (the reports come back in json.tar;
+# nothing here compares them: the H100 run compared them by hand with
+# `avwatch check --json --hwaccel software` on the build box), the agent, a
 # decoder that fails at start, and check against decode-only pipelines with
 # the same decoder.
 #
