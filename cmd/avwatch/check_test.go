@@ -270,7 +270,7 @@ func TestEdgeTime(t *testing.T) {
 		want              float64
 	}{
 		{"stream time from the settled origin, not the early stamp", early, 1.0, 11.0, 2.5},
-		{"PTS where stream time is unknown", early, -1, 11.0, 2.5},
+		{"PTS where the origin's stream time is unknown", early, -1, 11.0, 2.5},
 		{"the runner's stamp without origins", early, -1, -1, 2.4},
 		{"signal_loss by PTS", loss, 1.0, 11.0, 4.0},
 		{"never before zero", loss, 1.0, 16.0, 0},
