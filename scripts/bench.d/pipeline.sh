@@ -17,9 +17,13 @@
 # How it is measured, and why: on a shared 2-core machine a single run of
 # either varies by +-10% (neighbours, frequency), more than the cost being
 # measured. So the runs alternate in rounds (decode-only, check, floor,
-# string; decode-only, ...). Each clip gets enough rounds for ~6 s of
-# decode-only time (at least 5, at most 15), sized by one decode-only run
+# string; decode-only, ...). Each clip gets enough rounds for ~12 s of
+# decode-only time (at least 9, at most 21), sized by one decode-only run
 # first that is not counted (it also warms the page cache for both sides).
+# Why that many: the per-round ratio below had a standard deviation of
+# 6-14% on this VM (25-round runs on avsync_drift.ts), so the median of 5
+# rounds, the old minimum, moved by ~4-5% (bootstrap) between bench runs,
+# as much as the margin it was judged on; 9 rounds give ~3%, 21 ~2%.
 #
 # Two statistics per clip:
 #   speed  fastest check over fastest decode-only: the runs least disturbed.
@@ -30,7 +34,12 @@
 #          round: the two runs of a round are seconds apart and meet the
 #          same host, which a drifting neighbour's load cancels out of; the
 #          median drops the rounds where a burst hit one side only.
-# The bar is judged on pair; speed is printed beside it.
+#   range  a distribution-free confidence interval for pair: the order
+#          statistics x(k) and x(n+1-k) of the n round ratios, k the
+#          largest with P(Binomial(n, 1/2) < k) <= 5% (so >= 90% coverage;
+#          9 rounds: 2nd to 8th, 21 rounds: 7th to 15th).
+# The bar is judged on pair; speed is printed beside it, and a clip under
+# 90% is a clear miss only when its whole range is under 90%.
 #
 # When build/libgstavwatch.so exists (make plugin), the launch string avwatch
 # generates is also run by gst-launch-1.0: "string" is what the pipeline
@@ -85,8 +94,16 @@ best() { sort -g -k"$1" | head -1 | cut -d' ' -f"$1"; }
 pair() { paste -d' ' <(echo -n "$1") <(echo -n "$2") | awk '{print 100*$1/$3}' | sort -g |
   awk '{v[NR]=$1} END{printf "%.0f", (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
-printf '%-24s %8s %8s %8s %8s %8s %8s %6s %6s %6s %6s %6s %7s %5s %4s\n' clip dec-wall flr-wall chk-wall dec-cpu str-cpu chk-cpu floor fpair speed pair cpu runner bar runs
+# prange A B -> "lo-hi", pair's confidence interval (range above), in %.
+prange() { paste -d' ' <(echo -n "$1") <(echo -n "$2") | awk '{print 100*$1/$3}' | sort -g |
+  awk '{v[NR]=$1} END{n=NR; k=1; c=0; b=1; p=0.5^n
+    # at step i, b = C(n, i-1), and c becomes P(Binomial(n, 1/2) < i)
+    for (i=1; i<=(n+1)/2; i++) { c += b*p; if (c > 0.05) break; k = i; b = b*(n-i+1)/i }
+    printf "%.0f-%.0f", v[k], v[n+1-k]}'; }
+
+printf '%-24s %8s %8s %8s %8s %8s %8s %6s %6s %6s %6s %7s %6s %7s %5s %4s\n' clip dec-wall flr-wall chk-wall dec-cpu str-cpu chk-cpu floor fpair speed pair range cpu runner bar runs
 status=0
+nfail=0; nclear=0
 sum_dc=0; sum_cc=0; sum_dw=0; sum_cw=0; sum_fw=0; pairs=""; fpairs=""
 for f in "${clips[@]}"; do
   desc=$("$bin" pipeline --sync=false "$f" 2>/dev/null)
@@ -99,7 +116,7 @@ for f in "${clips[@]}"; do
   if [ -z "$n" ]; then
     # shellcheck disable=SC2086
     w=$(measure gst-launch-1.0 -q filesrc location="$f" ! decodebin3 name=dec $branches | cut -d' ' -f1)
-    n=$(awk -v w="$w" 'BEGIN{n=int(6/w+0.999); if(n<5)n=5; if(n>15)n=15; print n}')
+    n=$(awk -v w="$w" 'BEGIN{n=int(12/w+0.999); if(n<9)n=9; if(n>21)n=21; print n}')
   fi
   for _ in $(seq "$n"); do
     # shellcheck disable=SC2086
@@ -127,8 +144,13 @@ for f in "${clips[@]}"; do
   sum_dw=$(awk -v a="$sum_dw" -v b="$dw" 'BEGIN{print a+b}'); sum_cw=$(awk -v a="$sum_cw" -v b="$cw" 'BEGIN{print a+b}')
   cpair=$(pair "$dec" "$chk"); fpair=$(pair "$dec" "$flr")
   pairs+="$cpair "; fpairs+="$fpair "
-  ok=ok; [ "$cpair" -ge 90 ] || { ok=FAIL; status=1; }
-  printf '%-24s %8s %8s %8s %8s %8s %8s %5s%% %5s%% %5s%% %5s%% %5s%% %7s %5s %4s\n' "$(basename "$f")" "$dw" "$fw" "$cw" "$dc" "$sc" "$cc" "$fspeed" "$fpair" "$speed" "$cpair" "$cpu" "$runner" "$ok" "$n"
+  crange=$(prange "$dec" "$chk")
+  ok=ok
+  if [ "$cpair" -lt 90 ]; then
+    ok=FAIL; status=1; nfail=$((nfail + 1))
+    [ "${crange#*-}" -ge 90 ] || nclear=$((nclear + 1))
+  fi
+  printf '%-24s %8s %8s %8s %8s %8s %8s %5s%% %5s%% %5s%% %5s%% %7s %5s%% %7s %5s %4s\n' "$(basename "$f")" "$dw" "$fw" "$cw" "$dc" "$sc" "$cc" "$fspeed" "$fpair" "$speed" "$cpair" "$crange" "$cpu" "$runner" "$ok" "$n"
 done
 tcpu=$(awk -v d="$sum_dc" -v c="$sum_cc" 'BEGIN{printf "%.0f", 100*d/c}')
 tspeed=$(awk -v d="$sum_dw" -v c="$sum_cw" 'BEGIN{printf "%.0f", 100*d/c}')
@@ -136,11 +158,12 @@ tfloor=$(awk -v d="$sum_dw" -v c="$sum_fw" 'BEGIN{printf "%.0f", 100*d/c}')
 mean() { echo "$1" | awk '{for(i=1;i<=NF;i++)s+=$i; printf "%.0f", s/NF}'; }
 printf '%-24s %8.3f %8.3f %8.3f %8.3f %8s %8.3f %5s%% %5s%% %5s%% %5s%% %5s%%\n' "all ${#clips[@]} clips" "$sum_dw" "$sum_fw" "$sum_cw" "$sum_dc" "" "$sum_cc" "$tfloor" "$(mean "$fpairs")" "$tspeed" "$(mean "$pairs")" "$tcpu"
 echo "(seconds: the fastest of 'runs' rounds; speed = decode-only wall / check wall, fastest of each; pair = median over"
-echo " rounds of decode-only wall / check wall in the same round (the bar, >= 90%); floor, fpair = the same for check built"
+echo " rounds of decode-only wall / check wall in the same round (the bar, >= 90%); range = pair's >= 90% confidence"
+echo " interval (order statistics of the rounds); floor, fpair = the same for check built"
 echo " without analysis (avwatch_floor); cpu = decode-only CPU / check CPU; runner = check CPU over the same string in"
 echo " gst-launch-1.0; the all-clips row sums the fastest runs and averages pair and fpair)"
 if [ $status -ne 0 ]; then
-  echo "pipeline: avwatch check below 90% of decode-only speed (pair) on some clip"
+  echo "pipeline: avwatch check below 90% of decode-only speed (pair) on $nfail of ${#clips[@]} clips ($nclear with the whole range under 90%)"
 else
   echo "pipeline: avwatch check at >= 90% of decode-only speed (pair) on every clip"
 fi
