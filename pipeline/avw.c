@@ -68,25 +68,27 @@ void avw_set_rank(const char *name, int rank) {
 	gst_object_unref(f);
 }
 
-// avw_best_decoder returns the decoder decodebin3 would pick for caps: the
-// highest-ranked decoder factory (rank ≥ marginal) whose sink accepts them
-// and whose klass names media ("Video", "Audio").
-char *avw_best_decoder(const char *caps_str, const char *media) {
+// avw_decoders returns the decoders decodebin3 would consider for caps,
+// best first, comma-separated: the decoder factories (rank ≥ marginal)
+// whose sink accepts them and whose klass names media ("Video", "Audio").
+// NULL for caps that do not parse.
+char *avw_decoders(const char *caps_str, const char *media) {
 	GstCaps *caps = gst_caps_from_string(caps_str);
 	if (caps == NULL) return NULL;
 	GList *all = gst_element_factory_list_get_elements(GST_ELEMENT_FACTORY_TYPE_DECODER, GST_RANK_MARGINAL);
 	GList *ok = gst_element_factory_list_filter(all, caps, GST_PAD_SINK, FALSE);
 	ok = g_list_sort(ok, gst_plugin_feature_rank_compare_func);
-	char *out = NULL;
-	for (GList *l = ok; l != NULL && out == NULL; l = l->next) {
+	GString *out = g_string_new(NULL);
+	for (GList *l = ok; l != NULL; l = l->next) {
 		const char *klass = gst_element_factory_get_metadata(GST_ELEMENT_FACTORY(l->data), GST_ELEMENT_METADATA_KLASS);
-		if (klass != NULL && strstr(klass, media) != NULL)
-			out = g_strdup(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(l->data)));
+		if (klass == NULL || strstr(klass, media) == NULL) continue;
+		if (out->len > 0) g_string_append_c(out, ',');
+		g_string_append(out, gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(l->data)));
 	}
 	gst_plugin_feature_list_free(ok);
 	gst_plugin_feature_list_free(all);
 	gst_caps_unref(caps);
-	return out;
+	return g_string_free(out, FALSE);
 }
 
 char *avw_factory_klass(const char *name) {

@@ -27,7 +27,7 @@ typedef struct {
 int avw_has_factory(const char *name);
 int avw_get_rank(const char *name);
 void avw_set_rank(const char *name, int rank);
-char *avw_best_decoder(const char *caps, const char *media);
+char *avw_decoders(const char *caps, const char *media);
 char *avw_factory_klass(const char *name);
 char *avw_version(void);
 int avw_factory_has_property(const char *factory, const char *prop);

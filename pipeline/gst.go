@@ -96,22 +96,34 @@ func Klass(f string) string {
 
 // BestDecoder returns the video decoder decodebin3 would pick for caps now
 // (after any rank raise): the highest-ranked decoder accepting them.
-func BestDecoder(caps string) string { return bestDecoder(caps, "Video") }
+func BestDecoder(caps string) string { return first(Decoders(caps, "Video")) }
 
 // BestAudioDecoder is BestDecoder for audio caps.
-func BestAudioDecoder(caps string) string { return bestDecoder(caps, "Audio") }
+func BestAudioDecoder(caps string) string { return first(Decoders(caps, "Audio")) }
 
-func bestDecoder(caps, media string) string {
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// Decoders lists the decoders decodebin3 would consider for caps now, best
+// first; media is "Video" or "Audio" (the factories' klass).
+func Decoders(caps, media string) []string {
 	Init()
 	cs, cm := C.CString(caps), C.CString(media)
 	defer C.free(unsafe.Pointer(cs))
 	defer C.free(unsafe.Pointer(cm))
-	d := C.avw_best_decoder(cs, cm)
+	d := C.avw_decoders(cs, cm)
 	if d == nil {
-		return ""
+		return nil
 	}
 	defer C.free(unsafe.Pointer(d))
-	return C.GoString(d)
+	if *d == 0 {
+		return nil
+	}
+	return strings.Split(C.GoString(d), ",")
 }
 
 var (

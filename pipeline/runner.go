@@ -520,10 +520,13 @@ func (r *stream) plan(ctx context.Context) (string, launch.Plan, error) {
 	if err != nil {
 		return "", p, err
 	}
+	raiseRanks(p.Raise)
+	if err := decodable(*r.media, p); err != nil {
+		return "", p, err
+	}
 	for _, w := range p.Warnings {
 		r.warn(ctx, w)
 	}
-	raiseRanks(p.Raise)
 	desc := p.Launch
 	if r.spec.Pipeline != "" {
 		if desc, err = launch.Expand(r.spec.Pipeline, p); err != nil {
@@ -531,6 +534,25 @@ func (r *stream) plan(ctx context.Context) (string, launch.Plan, error) {
 		}
 	}
 	return desc, p, nil
+}
+
+// decodable fails a plan whose video no decoder on this box takes. Run
+// as is, decodebin3 exposes no pad for the stream and the demuxer stops
+// with "Internal data stream error … not-negotiated", which names neither
+// the codec nor the fix (seen with AV1 on a GPU box with no AV1 decoder).
+// The caps are the codec's bare media type, so a decoder that takes only
+// some of its profiles counts as one: this catches a box with none at all.
+// A decoder the plan names was checked when it was chosen.
+func decodable(m launch.Media, p launch.Plan) error {
+	if !m.Video || p.Video == "" || p.Decoder != "" {
+		return nil
+	}
+	caps := launch.CodecCaps(m.Codec)
+	if caps == "" || len(Decoders(caps, "Video")) > 0 {
+		return nil
+	}
+	return fmt.Errorf("no decoder on this box takes the stream's %s video (%s): install %s; avwatch doctor lists what this box decodes",
+		strings.ToUpper(string(m.Codec)), caps, launch.DecoderPackages(m.Codec))
 }
 
 // analysers returns the analyser fragments: the real elements, or identity

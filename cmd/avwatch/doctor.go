@@ -80,6 +80,9 @@ func runDoctor(args []string) int {
 		if c.Convert != "" {
 			conv = "then " + c.Convert
 		}
+		if c.Decoder == "" {
+			conv = "(install " + launch.DecoderPackages(c.Codec) + ")"
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", strings.ToUpper(string(c.Codec)), dec, kind, conv)
 	}
 	tw.Flush()

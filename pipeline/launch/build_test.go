@@ -395,3 +395,17 @@ func TestHardwareElements(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoderPackages: every codec avwatch can name a decoder for also
+// names the packages that bring one (the "no decoder" error and doctor
+// print them).
+func TestDecoderPackages(t *testing.T) {
+	for c, ci := range codecs {
+		if ci.caps != "" && !strings.Contains(DecoderPackages(c), "gstreamer1.0-") {
+			t.Errorf("%s: packages %q", c, DecoderPackages(c))
+		}
+	}
+	if p := DecoderPackages(Raw); p != "" {
+		t.Errorf("raw video: packages %q, want none", p)
+	}
+}

@@ -49,17 +49,18 @@ type codecInfo struct {
 	caps     string   // caps that stop decodebin3 before decoding (explicit decoders)
 	parser   string   // parser put in front of an explicit decoder ("" none)
 	software []string // software decoders, best first
+	install  string   // the Debian/Ubuntu packages with those decoders
 }
 
 var codecs = map[Codec]codecInfo{
-	H264:  {"video/x-h264", "h264parse", []string{"avdec_h264", "openh264dec"}},
-	H265:  {"video/x-h265", "h265parse", []string{"avdec_h265", "libde265dec"}},
-	AV1:   {"video/x-av1", "av1parse", []string{"dav1ddec", "av1dec", "avdec_av1"}},
-	VP9:   {"video/x-vp9", "vp9parse", []string{"vp9dec", "avdec_vp9"}},
-	VP8:   {"video/x-vp8", "", []string{"vp8dec", "avdec_vp8"}},
-	MPEG2: {"video/mpeg, mpegversion=(int)2", "mpegvideoparse", []string{"avdec_mpeg2video", "mpeg2dec"}},
-	MPEG4: {"video/mpeg, mpegversion=(int)4", "mpeg4videoparse", []string{"avdec_mpeg4"}},
-	MJPEG: {"image/jpeg", "jpegparse", []string{"jpegdec", "avdec_mjpeg"}},
+	H264:  {"video/x-h264", "h264parse", []string{"avdec_h264", "openh264dec"}, "gstreamer1.0-libav (avdec_h264)"},
+	H265:  {"video/x-h265", "h265parse", []string{"avdec_h265", "libde265dec"}, "gstreamer1.0-libav (avdec_h265)"},
+	AV1:   {"video/x-av1", "av1parse", []string{"dav1ddec", "av1dec", "avdec_av1"}, "gstreamer1.0-plugins-bad (av1dec, and dav1ddec where it is built)"},
+	VP9:   {"video/x-vp9", "vp9parse", []string{"vp9dec", "avdec_vp9"}, "gstreamer1.0-plugins-good (vp9dec) or gstreamer1.0-libav (avdec_vp9)"},
+	VP8:   {"video/x-vp8", "", []string{"vp8dec", "avdec_vp8"}, "gstreamer1.0-plugins-good (vp8dec) or gstreamer1.0-libav (avdec_vp8)"},
+	MPEG2: {"video/mpeg, mpegversion=(int)2", "mpegvideoparse", []string{"avdec_mpeg2video", "mpeg2dec"}, "gstreamer1.0-libav (avdec_mpeg2video) or gstreamer1.0-plugins-ugly (mpeg2dec)"},
+	MPEG4: {"video/mpeg, mpegversion=(int)4", "mpeg4videoparse", []string{"avdec_mpeg4"}, "gstreamer1.0-libav (avdec_mpeg4)"},
+	MJPEG: {"image/jpeg", "jpegparse", []string{"jpegdec", "avdec_mjpeg"}, "gstreamer1.0-plugins-good (jpegdec)"},
 }
 
 // CodecFromCaps maps a caps string (e.g. from a stream collection) to a Codec.
@@ -142,6 +143,10 @@ func RTPMedia(caps string) string {
 
 // CodecCaps returns the caps of a compressed codec ("video/x-h264").
 func CodecCaps(c Codec) string { return codecs[c].caps }
+
+// DecoderPackages names the packages that bring software decoders for c
+// ("" for raw video and unknown codecs).
+func DecoderPackages(c Codec) string { return codecs[c].install }
 
 // SoftwareDecoder returns the best software decoder for c present in reg.
 func SoftwareDecoder(reg Registry, c Codec) string {
