@@ -198,6 +198,7 @@ type stream struct {
 	media         *launch.Media
 	fallback      bool
 	failedHW      string
+	collection    string // the running pipeline's last stream collection ("kind|caps" lines)
 	warned        map[string]bool
 	restarts      int
 	lastData      time.Time // last time a buffer reached an analyser (or start)
@@ -555,6 +556,25 @@ func decodable(m launch.Media, p launch.Plan) error {
 		strings.ToUpper(string(m.Codec)), caps, launch.DecoderPackages(m.Codec))
 }
 
+// undecodable explains a "not-negotiated" stop by the collection's audio
+// or video streams that no decoder on the box takes with their full caps
+// (an audio codec without its decoder, say, or an H.264 profile that only
+// a hardware decoder that refuses it was there for), "" when every stream
+// has one. decodebin3 says nothing of its own in that case.
+func undecodable(collection string) string {
+	var why []string
+	for _, line := range strings.Split(collection, "\n") {
+		kind, caps, _ := strings.Cut(line, "|")
+		media := map[string]string{"video": "Video", "audio": "Audio"}[kind]
+		if media == "" || caps == "" || len(Decoders(caps, media)) > 0 {
+			continue
+		}
+		name, _, _ := strings.Cut(caps, ",")
+		why = append(why, fmt.Sprintf("no decoder on this box takes the stream's %s (%s): install %s", kind, caps, launch.DecoderPackagesFor(name, caps)))
+	}
+	return strings.Join(why, "; ")
+}
+
 // analysers returns the analyser fragments: the real elements, or identity
 // placeholders named like them while an element is not registered.
 func analysers() (string, string) {
@@ -585,6 +605,7 @@ func raiseAuto(p launch.Profile, fams []launch.Family) {
 
 // attempt runs one pipeline from probe to end.
 func (r *stream) attempt(ctx context.Context) outcome {
+	r.collection = ""
 	desc, plan, err := r.plan(ctx)
 	if ctx.Err() != nil {
 		return outcome{kind: outStopped}
@@ -834,6 +855,13 @@ func (r *stream) handle(ctx context.Context, in *C.avw_inst, m *C.GstMessage, pl
 		src, origin := C.GoString(info.src), C.GoString(info.origin)
 		msg := errorText(src, C.GoString(info.text), C.GoString(info.debug))
 		hw := plan.Hardware && !r.fallback && (r.fromHardware(origin) || videoBuffers == 0 && !fromSource(origin))
+		if strings.Contains(msg, "not-negotiated") {
+			if why := undecodable(r.collection); why != "" {
+				// No decoder, hardware or software, takes the stream:
+				// falling back to software would fail the same way.
+				msg, hw = why+" ("+msg+")", false
+			}
+		}
 		if hw {
 			r.failedHW = firstFactory(origin)
 		}
@@ -846,8 +874,9 @@ func (r *stream) handle(ctx context.Context, in *C.avw_inst, m *C.GstMessage, pl
 		}
 		r.emit(ctx, event.Event{Kind: event.KindWarning, Message: errorText(C.GoString(info.src), text, C.GoString(info.debug))})
 	case C.GST_MESSAGE_STREAM_COLLECTION:
+		r.collection = C.GoString(info.streams)
 		// Learn the codec where the probe could not (for a later fallback).
-		if m, _ := mediaFromStreams(C.GoString(info.streams)); m.Codec != launch.Unknown && r.media != nil && r.media.Codec == launch.Unknown {
+		if m, _ := mediaFromStreams(r.collection); m.Codec != launch.Unknown && r.media != nil && r.media.Codec == launch.Unknown {
 			r.media.Codec = m.Codec
 		}
 	}

@@ -409,3 +409,18 @@ func TestDecoderPackages(t *testing.T) {
 		t.Errorf("raw video: packages %q, want none", p)
 	}
 }
+
+func TestDecoderPackagesFor(t *testing.T) {
+	for caps, want := range map[string]string{
+		"video/x-h264, stream-format=(string)avc":                    "gstreamer1.0-libav (avdec_h264)",
+		"audio/mpeg, mpegversion=(int)4, stream-format=(string)adts": "avdec_aac",
+		"audio/mpeg, mpegversion=(int)1, layer=(int)2":               "mpg123audiodec",
+		"audio/x-ac3": "a52dec",
+		"audio/x-dts": "gstreamer1.0-libav",
+	} {
+		name, _, _ := strings.Cut(caps, ",")
+		if got := DecoderPackagesFor(name, caps); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want it to name %q", caps, got, want)
+		}
+	}
+}

@@ -148,6 +148,34 @@ func CodecCaps(c Codec) string { return codecs[c].caps }
 // ("" for raw video and unknown codecs).
 func DecoderPackages(c Codec) string { return codecs[c].install }
 
+// audioPackages are the packages with decoders for common audio media types.
+var audioPackages = map[string]string{
+	"audio/x-ac3":    "gstreamer1.0-libav (avdec_ac3) or gstreamer1.0-plugins-ugly (a52dec)",
+	"audio/x-eac3":   "gstreamer1.0-libav (avdec_eac3)",
+	"audio/x-opus":   "gstreamer1.0-plugins-base (opusdec)",
+	"audio/x-flac":   "gstreamer1.0-plugins-good (flacdec)",
+	"audio/x-vorbis": "gstreamer1.0-plugins-base (vorbisdec)",
+}
+
+// DecoderPackagesFor names packages with a decoder for a stream's caps
+// (name is the media type, "audio/mpeg"): the codec's where it is a video
+// codec avwatch knows, gstreamer1.0-libav, which decodes most, otherwise.
+func DecoderPackagesFor(name, caps string) string {
+	if p := DecoderPackages(CodecFromCaps(caps)); p != "" {
+		return p
+	}
+	if p := audioPackages[name]; p != "" {
+		return p
+	}
+	if name == "audio/mpeg" {
+		if capsField(caps, "mpegversion") == "1" {
+			return "gstreamer1.0-plugins-good (mpg123audiodec) or gstreamer1.0-libav (avdec_mp2float, avdec_mp3)"
+		}
+		return "gstreamer1.0-libav (avdec_aac) or gstreamer1.0-plugins-bad (faad)"
+	}
+	return "gstreamer1.0-libav"
+}
+
 // SoftwareDecoder returns the best software decoder for c present in reg.
 func SoftwareDecoder(reg Registry, c Codec) string {
 	for _, d := range codecs[c].software {
