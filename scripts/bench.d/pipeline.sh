@@ -24,6 +24,7 @@
 # 6-14% on this VM (25-round runs on avsync_drift.ts), so the median of 5
 # rounds, the old minimum, moved by ~4-5% (bootstrap) between bench runs,
 # as much as the margin it was judged on; 9 rounds give ~3%, 21 ~2%.
+# On the 2-core VM this part takes ~17 minutes for the 15 clips.
 #
 # Two statistics per clip:
 #   speed  fastest check over fastest decode-only: the runs least disturbed.
