@@ -199,12 +199,16 @@ type stream struct {
 	fallback      bool
 	failedHW      string
 	collection    string // the running pipeline's last stream collection ("kind|caps" lines)
-	warned        map[string]bool
-	restarts      int
-	lastData      time.Time // last time a buffer reached an analyser (or start)
-	loss          *lossState
-	lastPTS       time.Duration
-	decoder       string
+	// undecodedAudio is the media type of an audio stream no decoder
+	// takes: from the attempt after it showed, the pipeline leaves it
+	// undecoded and analyses the video alone.
+	undecodedAudio string
+	warned         map[string]bool
+	restarts       int
+	lastData       time.Time // last time a buffer reached an analyser (or start)
+	loss           *lossState
+	lastPTS        time.Duration
+	decoder        string
 }
 
 type lossState struct {
@@ -329,9 +333,12 @@ type outcome struct {
 	msg       string
 	permanent bool // retrying cannot help (the pipeline does not parse)
 	hardware  bool // a hardware decoder failed: retry in software
-	ran       time.Duration
-	live      bool     // the pipeline turned out live (user pipelines)
-	frames    [2]int64 // buffers that reached the video and audio analysers
+	// undecodedAudio: no decoder takes this audio media type, the video
+	// has one: retry with the audio left undecoded.
+	undecodedAudio string
+	ran            time.Duration
+	live           bool     // the pipeline turned out live (user pipelines)
+	frames         [2]int64 // buffers that reached the video and audio analysers
 }
 
 func (r *stream) run(ctx context.Context) {
@@ -364,7 +371,7 @@ func (r *stream) run(ctx context.Context) {
 			if r.media.Video && out.frames[0] == 0 {
 				p = append(p, "no video frame could be decoded: the video stream is corrupt or empty")
 			}
-			if r.media.Audio && out.frames[1] == 0 {
+			if r.media.Audio && out.frames[1] == 0 && r.undecodedAudio == "" { // else warned
 				p = append(p, "no audio could be decoded: the audio stream is corrupt or empty")
 			}
 		}
@@ -407,6 +414,12 @@ func (r *stream) run(ctx context.Context) {
 			}
 			endFile(out)
 			return
+		case out.kind == outFailed && out.undecodedAudio != "" && r.undecodedAudio == "":
+			r.undecodedAudio = out.undecodedAudio
+			r.restarts++
+			r.warn(ctx, out.msg+"; the video is analysed without it")
+			r.state(ctx, event.Reconnecting, "restarting without the audio")
+			continue
 		case out.kind == outFailed && out.hardware && !r.fallback:
 			r.fallback = true
 			r.restarts++
@@ -517,6 +530,7 @@ func (r *stream) plan(ctx context.Context) (string, launch.Plan, error) {
 		Source: *r.src, Profile: r.profile, Media: *r.media, Sync: r.spec.Sync,
 		Software: r.fallback, Families: r.opts.Families, VideoQC: vqc, AudioQC: aqc,
 		AnalysisThread: r.background() && (Registry{}).Has("videoqc"),
+		UndecodedAudio: r.undecodedAudio,
 	})
 	if err != nil {
 		return "", p, err
@@ -560,19 +574,30 @@ func decodable(m launch.Media, p launch.Plan) error {
 // or video streams that no decoder on the box takes with their full caps
 // (an audio codec without its decoder, say, or an H.264 profile that only
 // a hardware decoder that refuses it was there for), "" when every stream
-// has one. decodebin3 says nothing of its own in that case.
-func undecodable(collection string) string {
-	var why []string
+// has one. decodebin3 says nothing of its own in that case. audio is the
+// media type of the one undecodable stream when that is an audio stream
+// and the collection has video that decodes: the video can go on alone.
+func undecodable(collection string) (why, audio string) {
+	var whys, bad []string
+	video := false
 	for _, line := range strings.Split(collection, "\n") {
 		kind, caps, _ := strings.Cut(line, "|")
 		media := map[string]string{"video": "Video", "audio": "Audio"}[kind]
-		if media == "" || caps == "" || len(Decoders(caps, media)) > 0 {
+		if media == "" || caps == "" {
 			continue
 		}
 		name, _, _ := strings.Cut(caps, ",")
-		why = append(why, fmt.Sprintf("no decoder on this box takes the stream's %s (%s): install %s", kind, caps, launch.DecoderPackagesFor(name, caps)))
+		if len(Decoders(caps, media)) > 0 {
+			video = video || kind == "video"
+			continue
+		}
+		whys = append(whys, fmt.Sprintf("no decoder on this box takes the stream's %s (%s): install %s", kind, caps, launch.DecoderPackagesFor(name, caps)))
+		bad = append(bad, kind+"|"+name)
 	}
-	return strings.Join(why, "; ")
+	if len(bad) == 1 && video && strings.HasPrefix(bad[0], "audio|") {
+		audio = strings.TrimPrefix(bad[0], "audio|")
+	}
+	return strings.Join(whys, "; "), audio
 }
 
 // analysers returns the analyser fragments: the real elements, or identity
@@ -856,7 +881,12 @@ func (r *stream) handle(ctx context.Context, in *C.avw_inst, m *C.GstMessage, pl
 		msg := errorText(src, C.GoString(info.text), C.GoString(info.debug))
 		hw := plan.Hardware && !r.fallback && (r.fromHardware(origin) || videoBuffers == 0 && !fromSource(origin))
 		if strings.Contains(msg, "not-negotiated") {
-			if why := undecodable(r.collection); why != "" {
+			if why, audio := undecodable(r.collection); why != "" {
+				if audio != "" && r.undecodedAudio == "" && r.src != nil && r.spec.Pipeline == "" && plan.Video != "" {
+					// Not an error yet: the next attempt leaves the audio
+					// undecoded (run warns).
+					return outcome{kind: outFailed, msg: why, undecodedAudio: audio}, true
+				}
 				// No decoder, hardware or software, takes the stream:
 				// falling back to software would fail the same way.
 				msg, hw = why+" ("+msg+")", false

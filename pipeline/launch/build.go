@@ -37,6 +37,10 @@ type Input struct {
 	// conversion (10-bit to 8-bit, say) then runs with the analysis, not on
 	// the thread that feeds the decoder.
 	AnalysisThread bool
+	// UndecodedAudio is the media type ("audio/x-ac3") of an audio stream
+	// no decoder on the box takes: decodebin3 hands it on undecoded to a
+	// fakesink, and the audio goes unanalysed while the video is watched.
+	UndecodedAudio string
 }
 
 // Plan is a generated pipeline and how it was chosen.
@@ -115,7 +119,18 @@ func Build(reg Registry, in Input) (Plan, error) {
 	if in.Media.Video {
 		decodeVideo(reg, in, &p)
 	}
-	if in.Media.Audio {
+	discard := ""
+	switch {
+	case in.Media.Audio && in.UndecodedAudio != "" && p.Video != "":
+		// decodebin3 stops at its caps: the video's (raw, or the codec
+		// before a named decoder), raw audio, and this audio's own type.
+		stop := "video/x-raw(ANY)"
+		if p.Decoder != "" {
+			stop = codecs[in.Media.Codec].caps
+		}
+		p.Decode = fmt.Sprintf("decodebin3 name=%s caps=%s", DecodeName, Quote(stop+";audio/x-raw(ANY);"+in.UndecodedAudio))
+		discard = AudioPad + " ! " + p.Sink
+	case in.Media.Audio:
 		p.Audio = AudioPad + " ! " + queue(in.Sync) + "audioconvert"
 	}
 	parts := []string{p.Source + " ! " + p.Decode}
@@ -124,6 +139,9 @@ func Build(reg Registry, in Input) (Plan, error) {
 	}
 	if p.Audio != "" {
 		parts = append(parts, p.Audio+" ! "+in.AudioQC+" ! "+p.Sink)
+	}
+	if discard != "" {
+		parts = append(parts, discard)
 	}
 	p.Launch = strings.Join(parts, " ")
 	return p, nil

@@ -424,3 +424,28 @@ func TestDecoderPackagesFor(t *testing.T) {
 		}
 	}
 }
+
+// TestUndecodedAudio: an audio stream without a decoder leaves decodebin3
+// undecoded, into a fakesink, and the video is analysed as before.
+func TestUndecodedAudio(t *testing.T) {
+	src := Source{Kind: File, Path: "/x.ts", URI: "file:///x.ts"}
+	reg := NewSet("avdec_h264", "h264parse")
+	for _, tc := range []struct {
+		prof Profile
+		want string
+	}{
+		{Auto, `filesrc location="/x.ts" ! decodebin3 name=dec caps="video/x-raw(ANY);audio/x-raw(ANY);audio/x-ac3" dec.video_0 ! videoconvert ! videoqc ! fakesink sync=false async=false dec.audio_0 ! fakesink sync=false async=false`},
+		{Software, `filesrc location="/x.ts" ! decodebin3 name=dec caps="video/x-h264;audio/x-raw(ANY);audio/x-ac3" dec.video_0 ! h264parse ! avdec_h264 ! videoconvert ! videoqc ! fakesink sync=false async=false dec.audio_0 ! fakesink sync=false async=false`},
+	} {
+		p, err := Build(reg, Input{Source: src, Profile: tc.prof, Media: Media{Video: true, Audio: true, Codec: H264}, UndecodedAudio: "audio/x-ac3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Launch != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.prof, p.Launch, tc.want)
+		}
+		if p.Audio != "" {
+			t.Errorf("%s: audio piece %q, want none (nothing to analyse)", tc.prof, p.Audio)
+		}
+	}
+}
