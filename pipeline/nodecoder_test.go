@@ -103,7 +103,18 @@ func noDecoderChild(t *testing.T, caps, clip, want string, goesOn bool) {
 		}
 		return
 	}
-	if len(errs) != 0 || len(warns) != 1 || !strings.Contains(warns[0], want) {
+	// GStreamer 1.20 also warns "capsfilter1: not negotiated" on the
+	// first attempt, before its error; 1.22 does not.
+	ours := 0
+	for _, w := range warns {
+		switch {
+		case strings.Contains(w, want):
+			ours++
+		case !strings.Contains(w, "not negotiated"):
+			t.Errorf("warning %q", w)
+		}
+	}
+	if len(errs) != 0 || ours != 1 {
 		t.Errorf("errors %q, warnings %q: want no error and one warning containing %q", errs, warns, want)
 	}
 	// The video was decoded and analysed to its end.
