@@ -29,19 +29,19 @@ func TestNoDecoderForCodec(t *testing.T) {
 	}
 	const ac3 = "no decoder on this box takes the stream's audio (audio/x-ac3): install gstreamer1.0-libav (avdec_ac3)"
 	for _, tc := range []struct {
-		name, caps, media string
-		clip              testsource.Clip
-		want              string
-		goesOn            bool // a warning and the video analysed, not an error
+		name, caps string
+		clip       testsource.Clip
+		want       string
+		goesOn     bool // a warning and the video analysed, not an error
 	}{
-		{"video h264", "video/x-h264", "Video", testsource.Clip{Video: true, Seconds: 1, Format: "I420"},
+		{"video h264", "video/x-h264", testsource.Clip{Video: true, Seconds: 1, Format: "I420"},
 			"no decoder on this box takes the stream's H264 video (video/x-h264): install gstreamer1.0-libav (avdec_h264)", false},
-		{"audio ac3 beside video", "audio/x-ac3", "Audio", testsource.Clip{Video: true, Audio: true, AudioCodec: "ac3", Seconds: 1, Format: "I420"},
+		{"audio ac3 beside video", "audio/x-ac3", testsource.Clip{Video: true, Audio: true, AudioCodec: "ac3", Seconds: 1, Format: "I420"},
 			ac3 + " or gstreamer1.0-plugins-ugly (a52dec); the video is analysed without it", true},
-		{"audio ac3 alone", "audio/x-ac3", "Audio", testsource.Clip{Audio: true, AudioCodec: "ac3", Seconds: 1}, ac3, false},
+		{"audio ac3 alone", "audio/x-ac3", testsource.Clip{Audio: true, AudioCodec: "ac3", Seconds: 1}, ac3, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			decs := Decoders(tc.caps, tc.media)
+			decs := Decoders(tc.caps, klassOfCaps(tc.caps))
 			if len(decs) == 0 {
 				t.Skipf("no %s decoder on this box to hide", tc.caps)
 			}
@@ -65,11 +65,7 @@ func TestNoDecoderForCodec(t *testing.T) {
 }
 
 func noDecoderChild(t *testing.T, caps, clip, want string, goesOn bool) {
-	media := "Video"
-	if strings.HasPrefix(caps, "audio/") {
-		media = "Audio"
-	}
-	if d := Decoders(caps, media); len(d) != 0 {
+	if d := Decoders(caps, klassOfCaps(caps)); len(d) != 0 {
 		t.Fatalf("%s decoders still visible: %v", caps, d)
 	}
 	s, err := StartWith(context.Background(), event.Spec{Name: "nodec", Source: clip, HWAccel: "auto"}, Options{StatsInterval: -1})
@@ -121,4 +117,10 @@ func noDecoderChild(t *testing.T, caps, clip, want string, goesOn bool) {
 	if len(decoders) == 0 || !eos || last.State != event.Stopped {
 		t.Errorf("decoders %v, eos %v, ended %v: want the video decoded to its end", decoders, eos, kinds(evs))
 	}
+}
+
+// klassOfCaps is klassOf for a media type ("audio/x-ac3" -> "Audio").
+func klassOfCaps(caps string) string {
+	kind, _, _ := strings.Cut(caps, "/")
+	return klassOf(kind)
 }

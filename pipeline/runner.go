@@ -578,26 +578,34 @@ func decodable(m launch.Media, p launch.Plan) error {
 // media type of the one undecodable stream when that is an audio stream
 // and the collection has video that decodes: the video can go on alone.
 func undecodable(collection string) (why, audio string) {
-	var whys, bad []string
-	video := false
+	var whys []string
+	videoDecodes, badAudio := false, ""
 	for _, line := range strings.Split(collection, "\n") {
 		kind, caps, _ := strings.Cut(line, "|")
-		media := map[string]string{"video": "Video", "audio": "Audio"}[kind]
-		if media == "" || caps == "" {
+		if kind != "video" && kind != "audio" || caps == "" {
 			continue
 		}
-		name, _, _ := strings.Cut(caps, ",")
-		if len(Decoders(caps, media)) > 0 {
-			video = video || kind == "video"
+		if len(Decoders(caps, klassOf(kind))) > 0 {
+			videoDecodes = videoDecodes || kind == "video"
 			continue
 		}
-		whys = append(whys, fmt.Sprintf("no decoder on this box takes the stream's %s (%s): install %s", kind, caps, launch.DecoderPackagesFor(name, caps)))
-		bad = append(bad, kind+"|"+name)
+		whys = append(whys, fmt.Sprintf("no decoder on this box takes the stream's %s (%s): install %s", kind, caps, launch.DecoderPackagesFor(caps)))
+		if kind == "audio" {
+			badAudio, _, _ = strings.Cut(caps, ",")
+		}
 	}
-	if len(bad) == 1 && video && strings.HasPrefix(bad[0], "audio|") {
-		audio = strings.TrimPrefix(bad[0], "audio|")
+	if len(whys) == 1 && badAudio != "" && videoDecodes {
+		audio = badAudio
 	}
 	return strings.Join(whys, "; "), audio
+}
+
+// klassOf is the decoder klass word for a stream kind ("video" -> "Video").
+func klassOf(kind string) string {
+	if kind == "audio" {
+		return "Audio"
+	}
+	return "Video"
 }
 
 // analysers returns the analyser fragments: the real elements, or identity

@@ -128,7 +128,7 @@ func Build(reg Registry, in Input) (Plan, error) {
 		if p.Decoder != "" {
 			stop = codecs[in.Media.Codec].caps
 		}
-		p.Decode = fmt.Sprintf("decodebin3 name=%s caps=%s", DecodeName, Quote(stop+";audio/x-raw(ANY);"+in.UndecodedAudio))
+		p.Decode = decodebinStoppingAt(stop + ";audio/x-raw(ANY);" + in.UndecodedAudio)
 		discard = AudioPad + " ! " + p.Sink
 	case in.Media.Audio:
 		p.Audio = AudioPad + " ! " + queue(in.Sync) + "audioconvert"
@@ -198,7 +198,7 @@ func decodeVideo(reg Registry, in Input, p *Plan) {
 	tail := videoQueue(in) + "videoconvert"
 	explicit := func(dec, convert string) {
 		ci := codecs[c]
-		p.Decode = fmt.Sprintf("decodebin3 name=%s caps=%s", DecodeName, Quote(ci.caps+";audio/x-raw(ANY)"))
+		p.Decode = decodebinStoppingAt(ci.caps + ";audio/x-raw(ANY)")
 		v := VideoPad
 		if ci.parser != "" && reg.Has(ci.parser) {
 			v += " ! " + ci.parser
@@ -331,6 +331,12 @@ func queue(sync bool) string {
 		return "queue ! "
 	}
 	return ""
+}
+
+// decodebinStoppingAt is {decode} with decodebin3's caps: it hands on
+// streams of these types as they are instead of decoding them.
+func decodebinStoppingAt(caps string) string {
+	return fmt.Sprintf("decodebin3 name=%s caps=%s", DecodeName, Quote(caps))
 }
 
 // videoQueue is the queue in front of videoconvert: AnalysisThread's, a

@@ -157,18 +157,20 @@ var audioPackages = map[string]string{
 	"audio/x-vorbis": "gstreamer1.0-plugins-base (vorbisdec)",
 }
 
-// DecoderPackagesFor names packages with a decoder for a stream's caps
-// (name is the media type, "audio/mpeg"): the codec's where it is a video
-// codec avwatch knows, gstreamer1.0-libav, which decodes most, otherwise.
-func DecoderPackagesFor(name, caps string) string {
+// DecoderPackagesFor names packages with a decoder for a stream's caps:
+// the codec's where it is a video codec avwatch knows, gstreamer1.0-libav,
+// which decodes most, otherwise.
+func DecoderPackagesFor(caps string) string {
 	if p := DecoderPackages(CodecFromCaps(caps)); p != "" {
 		return p
 	}
+	name, rest, _ := strings.Cut(caps, ",")
+	name = strings.TrimSpace(name)
 	if p := audioPackages[name]; p != "" {
 		return p
 	}
 	if name == "audio/mpeg" {
-		if capsField(caps, "mpegversion") == "1" {
+		if capsField(rest, "mpegversion") == "1" {
 			return "gstreamer1.0-plugins-good (mpg123audiodec) or gstreamer1.0-libav (avdec_mp2float, avdec_mp3)"
 		}
 		return "gstreamer1.0-libav (avdec_aac) or gstreamer1.0-plugins-bad (faad)"

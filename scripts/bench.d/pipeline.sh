@@ -90,13 +90,16 @@ measure() {
 }
 best() { sort -g -k"$1" | head -1 | cut -d' ' -f"$1"; }
 
-# pair A B -> median over rounds of A's wall / B's wall, in %; A and B are
+# ratios A B -> A's wall / B's wall per round, in %, sorted; A and B are
 # "wall cpu" lines, one per round, in round order.
-pair() { paste -d' ' <(echo -n "$1") <(echo -n "$2") | awk '{print 100*$1/$3}' | sort -g |
+ratios() { paste -d' ' <(echo -n "$1") <(echo -n "$2") | awk '{print 100*$1/$3}' | sort -g; }
+
+# pair A B -> the median of ratios A B.
+pair() { ratios "$1" "$2" |
   awk '{v[NR]=$1} END{printf "%.0f", (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
 # prange A B -> "lo-hi", pair's confidence interval (range above), in %.
-prange() { paste -d' ' <(echo -n "$1") <(echo -n "$2") | awk '{print 100*$1/$3}' | sort -g |
+prange() { ratios "$1" "$2" |
   awk '{v[NR]=$1} END{n=NR; k=1; c=0; b=1; p=0.5^n
     # at step i, b = C(n, i-1), and c becomes P(Binomial(n, 1/2) < i)
     for (i=1; i<=(n+1)/2; i++) { c += b*p; if (c > 0.05) break; k = i; b = b*(n-i+1)/i }
